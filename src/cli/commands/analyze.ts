@@ -1,0 +1,138 @@
+/**
+ * `vigil analyze FILE... [-o DIR] [--format zeek|ecs]`: the same pipeline as the live sensor,
+ * fed from capture files.
+ */
+import { parseArgs } from 'node:util';
+import { analyze, type AnalyzeSummary } from '../../engine/analyze.js';
+import { LogDirectory, type LogFormat } from '../../logs/log-dir.js';
+import type { RecordSink } from '../../logs/record-sink.js';
+import { VigilError, isVigilError } from '../../util/errors.js';
+import type { ProgressListener } from '../../capture/source.js';
+
+export const ANALYZE_HELP = `Usage: vigil analyze FILE... [options]
+
+Reads pcap or pcapng captures (gzip-compressed or not; '-' reads standard input, as in
+'tcpdump -w - | vigil analyze -') through the full engine and writes one log per record type
+(conn, dns, dhcp, ssl, http, ssh, arp, weird ...) into the output directory.
+
+Options:
+  -o, --output DIR     where logs go (default: current directory)
+  --format FMT         zeek: Zeek-style JSON lines, <log>.log (default)
+                       ecs:  Elastic Common Schema NDJSON, <log>.ndjson
+  --no-logs            decode and track flows but write no logs (for timing)
+  --max-flows N        live flow cap (default 262144); the stalest flows are evicted beyond it
+  --json               print the summary as JSON on stdout
+  --quiet              no progress bar and no summary
+  -h, --help           this help
+
+Exit status: 0 on success (also when a capture is cut off: a warning says so),
+1 when an input is not a capture or cannot be read, 2 on bad usage.
+`;
+
+export async function runAnalyze(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        format: { type: 'string' },
+        'no-logs': { type: 'boolean' },
+        'max-flows': { type: 'string' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        seed: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`vigil analyze: ${(e as Error).message}. Run 'vigil analyze --help'.\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length === 0) {
+    process.stderr.write(`vigil analyze: give at least one capture file (or - for standard input). Run 'vigil analyze --help'.\n`);
+    return 2;
+  }
+  const format = (values.format ?? 'zeek') as LogFormat;
+  if (format !== 'zeek' && format !== 'ecs') {
+    process.stderr.write(`vigil analyze: --format must be zeek or ecs, not '${values.format}'.\n`);
+    return 2;
+  }
+  const maxFlows = values['max-flows'] !== undefined ? Number(values['max-flows']) : undefined;
+  if (maxFlows !== undefined && (!Number.isInteger(maxFlows) || maxFlows < 16 || maxFlows > 16_777_216)) {
+    process.stderr.write(`vigil analyze: --max-flows must be a whole number from 16 to 16777216.\n`);
+    return 2;
+  }
+  const logs = values['no-logs'] ? null : new LogDirectory(values.output ?? '.', format);
+  const sink: RecordSink = logs ?? { wants: () => false, record: () => {} };
+  const showProgress = !values.quiet && !values.json && process.stderr.isTTY === true;
+  let summary: AnalyzeSummary;
+  try {
+    summary = await analyze(positionals, sink, {
+      engine: {
+        ...(maxFlows !== undefined ? { maxFlows } : {}),
+        ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+      },
+      progress: showProgress ? progressBar : undefined,
+    });
+  } catch (e) {
+    if (showProgress) process.stderr.write('\n');
+    if (isVigilError(e)) {
+      process.stderr.write(`vigil analyze: ${e.message}\n`);
+      logs?.close();
+      return 1;
+    }
+    throw e;
+  }
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  logs?.close();
+  for (const f of summary.files) {
+    if (f.problem) process.stderr.write(`vigil analyze: warning: ${f.name}: ${f.problem}; everything before that point was analyzed.\n`);
+  }
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ ...summary, logs: logs ? Object.fromEntries(logs.counts()) : {} }, null, 2) + '\n');
+  } else if (!values.quiet) {
+    process.stdout.write(formatSummary(summary, logs));
+  }
+  return 0;
+}
+
+function progressBar(file: string): ProgressListener {
+  const start = process.hrtime.bigint();
+  return (done, total) => {
+    const secs = Number(process.hrtime.bigint() - start) / 1e9;
+    const mbs = secs > 0 ? done / 1e6 / secs : 0;
+    const pct = total > 0 ? Math.min(100, (done / total) * 100) : 0;
+    const width = 30;
+    const fill = total > 0 ? Math.round((pct / 100) * width) : 0;
+    const bar = total > 0 ? '[' + '#'.repeat(fill) + ' '.repeat(width - fill) + `] ${pct.toFixed(0)}%` : `${(done / 1e6).toFixed(0)} MB`;
+    process.stderr.write(`\r${file}: ${bar}  ${mbs.toFixed(0)} MB/s`);
+  };
+}
+
+function n(x: number): string {
+  return x.toLocaleString('en-US');
+}
+
+export function formatSummary(s: AnalyzeSummary, logs: LogDirectory | null): string {
+  const rate = s.seconds > 0 ? s.packets / s.seconds : 0;
+  const lines: string[] = [];
+  lines.push(`packets   ${n(s.packets)} (${n(s.bytes)} bytes) in ${s.seconds.toFixed(2)} s, ${n(Math.round(rate))} packets/s`);
+  lines.push(`flows     ${n(s.flows)} (${n(s.counters['flow.evicted'])} evicted at the flow cap)`);
+  const c = s.counters;
+  lines.push(`protocols ipv4 ${n(c['decoder.ipv4'])}, ipv6 ${n(c['decoder.ipv6'])}, arp ${n(c['decoder.arp'])}, tcp ${n(c['decoder.tcp'])}, udp ${n(c['decoder.udp'])}, icmp ${n(c['decoder.icmp'])}, other ip ${n(c['decoder.other_ip'])}`);
+  const kv = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${n(v)}`).join(', ');
+  if (Object.keys(s.services).length) lines.push(`services  ${kv(s.services)}`);
+  if (Object.keys(s.nonIpEthertypes).length) lines.push(`non-ip    ethertypes ${kv(s.nonIpEthertypes)}`);
+  if (Object.keys(s.otherIpProtocols).length) lines.push(`other ip  protocols ${kv(s.otherIpProtocols)}`);
+  if (Object.keys(s.unsupportedLinktypes).length) lines.push(`skipped   unsupported link types ${kv(s.unsupportedLinktypes)} (packets)`);
+  lines.push(Object.keys(s.weirds).length ? `weird     ${kv(s.weirds)}` : 'weird     none');
+  if (logs) {
+    const counts = logs.counts();
+    if (counts.size) lines.push(`logs      ${[...counts].map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export { VigilError };

@@ -1,0 +1,14 @@
+/**
+ * The application analyzers, in one list (rule 3: wiring lives in the registry; decoders never
+ * import each other). Add a protocol = add its folder + one line here + golden cases.
+ */
+import type { AppAnalyzerFactory } from './analyzer.js';
+import { createHttpFactory } from './http/index.js';
+import { createSshFactory } from './ssh/index.js';
+
+export function createAnalyzers(): AppAnalyzerFactory[] {
+  return [
+    createHttpFactory(),
+    createSshFactory(),
+  ];
+}

@@ -1,0 +1,56 @@
+/**
+ * Runs captures through one engine: `vigil analyze`, the tests and the benchmark all use this.
+ */
+import { Engine, type EngineOptions } from './engine.js';
+import { openSource, type CaptureResult, type ProgressListener } from '../capture/source.js';
+import { createAnalyzers } from '../decode/app/registry.js';
+import type { RecordSink } from '../logs/record-sink.js';
+
+export interface AnalyzeOptions {
+  engine?: Partial<EngineOptions>;
+  progress?: (file: string) => ProgressListener | undefined;
+}
+
+export interface AnalyzeSummary {
+  files: CaptureResult[];
+  seconds: number;
+  packets: number;
+  bytes: number;
+  flows: number;
+  counters: Record<string, number>;
+  weirds: Record<string, number>;
+  services: Record<string, number>;
+  unsupportedLinktypes: Record<string, number>;
+  nonIpEthertypes: Record<string, number>;
+  otherIpProtocols: Record<string, number>;
+}
+
+export async function analyze(paths: readonly string[], sink: RecordSink, opts: AnalyzeOptions = {}): Promise<AnalyzeSummary> {
+  const engine = new Engine(createAnalyzers(), sink, opts.engine);
+  const started = process.hrtime.bigint();
+  const files: CaptureResult[] = [];
+  for (const p of paths) {
+    const src = openSource(p);
+    files.push(await src.run(engine, opts.progress?.(p)));
+  }
+  engine.finish();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const obj = <K>(m: Map<K, number>, name: (k: K) => string = String): Record<string, number> => {
+    const o: Record<string, number> = {};
+    for (const [k, v] of [...m].sort((a, b) => b[1] - a[1])) o[name(k)] = v;
+    return o;
+  };
+  return {
+    files,
+    seconds,
+    packets: engine.counters.packets,
+    bytes: engine.counters.bytes,
+    flows: engine.table.created,
+    counters: engine.counters.snapshot(),
+    weirds: obj(engine.weirdCounts),
+    services: obj(engine.serviceCounts),
+    unsupportedLinktypes: obj(engine.unsupportedLinktypes),
+    nonIpEthertypes: obj(engine.nonIpEthertypes, (k) => '0x' + k.toString(16).padStart(4, '0')),
+    otherIpProtocols: obj(engine.ipProtoCounts),
+  };
+}

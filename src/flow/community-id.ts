@@ -1,0 +1,63 @@
+/**
+ * Community ID v1 (corelight/community-id-spec; formats.md §1.10): a flow hash other tools
+ * (Zeek, Suricata, Arkime, Elastic) compute the same way, so our records can be joined with theirs.
+ */
+import { createHash } from 'node:crypto';
+
+const ICMP4_PAIRS: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17 };
+const ICMP6_PAIRS: Record<number, number> = { 128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 139: 140, 140: 139, 144: 145, 145: 144 };
+
+/**
+ * Maps ICMP type/code to Community ID's port pair: `[sport, dport, oneWay]`. Exported because the
+ * flow key uses the same mapping, so that an echo request and its reply share one flow.
+ */
+export function icmpPorts(v6: boolean, type: number, code: number): [number, number, boolean] {
+  const pair = v6 ? ICMP6_PAIRS[type] : ICMP4_PAIRS[type];
+  if (pair === undefined) return [type, code, true];
+  return [type, pair, false];
+}
+
+const scratch = Buffer.alloc(2 + 16 + 16 + 2 + 4);
+
+/**
+ * @param src,dst  4 bytes (IPv4) or 16 bytes (IPv6), network order
+ * @param sport,dport  ports, or for ICMP the values from icmpPorts()
+ * @param oneWay  ICMP types without a counterpart: no endpoint ordering
+ */
+export function communityId(
+  seed: number,
+  proto: number,
+  src: Uint8Array,
+  dst: Uint8Array,
+  sport: number,
+  dport: number,
+  oneWay = false,
+): string {
+  const hasPorts = proto === 6 || proto === 17 || proto === 132 || proto === 1 || proto === 58;
+  let swap = false;
+  if (!oneWay) {
+    const c = compareBytes(src, dst);
+    swap = c > 0 || (c === 0 && hasPorts && sport > dport);
+  }
+  const a = swap ? dst : src;
+  const b = swap ? src : dst;
+  const pa = swap ? dport : sport;
+  const pb = swap ? sport : dport;
+  let o = 0;
+  scratch.writeUInt16BE(seed & 0xffff, o); o += 2;
+  scratch.set(a, o); o += a.length;
+  scratch.set(b, o); o += b.length;
+  scratch[o++] = proto;
+  scratch[o++] = 0;
+  if (hasPorts) {
+    scratch.writeUInt16BE(pa & 0xffff, o); o += 2;
+    scratch.writeUInt16BE(pb & 0xffff, o); o += 2;
+  }
+  return '1:' + createHash('sha1').update(scratch.subarray(0, o)).digest('base64');
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}

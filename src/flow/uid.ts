@@ -1,0 +1,64 @@
+/**
+ * Zeek-style connection uids: `C` + base62 digits of a 96-bit pseudo-random value. The generator
+ * is seeded per run, so replaying the same capture with the same seed gives the same uids
+ * (packet time is the only clock; tests are exact).
+ */
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+export class UidGenerator {
+  #s0: number;
+  #s1: number;
+  #s2: number;
+  #s3: number;
+
+  constructor(seed: number) {
+    // xoshiro128** state from splitmix32 of the seed.
+    let x = seed >>> 0;
+    const next = () => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.#s0 = next();
+    this.#s1 = next();
+    this.#s2 = next();
+    this.#s3 = next() | 1;
+  }
+
+  #next(): number {
+    const r = Math.imul(rotl(Math.imul(this.#s1, 5), 7), 9) >>> 0;
+    const t = this.#s1 << 9;
+    this.#s2 ^= this.#s0;
+    this.#s3 ^= this.#s1;
+    this.#s1 ^= this.#s2;
+    this.#s0 ^= this.#s3;
+    this.#s2 ^= t;
+    this.#s3 = rotl(this.#s3, 11);
+    return r;
+  }
+
+  /** A new uid with the given prefix letter (`C` connections, `F` files). */
+  next(prefix = 'C'): string {
+    let s = prefix;
+    // Three 32-bit draws give 96 bits; 17 base62 digits hold 101 bits. Digits are drawn from
+    // each word in turn so no BigInt is needed.
+    let a = this.#next();
+    let b = this.#next();
+    let c = this.#next();
+    for (let i = 0; i < 17; i++) {
+      const w = i % 3;
+      let v: number;
+      if (w === 0) { v = a % 62; a = Math.floor(a / 62); }
+      else if (w === 1) { v = b % 62; b = Math.floor(b / 62); }
+      else { v = c % 62; c = Math.floor(c / 62); }
+      s += ALPHABET[v];
+    }
+    return s;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}

@@ -1,0 +1,35 @@
+import type { ConnInfo, LogFields } from '../decode/app/analyzer.js';
+
+/**
+ * Where records go (log writers, and later the store, detectors and UI stream). `wants` lets
+ * producers skip building a record nobody subscribed to (rule: pay only for subscribers).
+ */
+export interface RecordSink {
+  wants(path: string): boolean;
+  record(path: string, ts: number, conn: ConnInfo | null, fields: LogFields): void;
+}
+
+/** Fans records out to several sinks by path. */
+export class RecordBus implements RecordSink {
+  readonly #sinks: RecordSink[] = [];
+  readonly #wanted = new Map<string, boolean>();
+
+  add(sink: RecordSink): this {
+    this.#sinks.push(sink);
+    this.#wanted.clear();
+    return this;
+  }
+
+  wants(path: string): boolean {
+    let w = this.#wanted.get(path);
+    if (w === undefined) {
+      w = this.#sinks.some((s) => s.wants(path));
+      this.#wanted.set(path, w);
+    }
+    return w;
+  }
+
+  record(path: string, ts: number, conn: ConnInfo | null, fields: LogFields): void {
+    for (const s of this.#sinks) if (s.wants(path)) s.record(path, ts, conn, fields);
+  }
+}
