@@ -205,17 +205,18 @@ export class FrameParser {
     let p = this.start;
     const end = this.end;
     while (end - p >= 16) {
+      // Manual little/big-endian reads: Buffer.readUInt32LE validates its arguments on every call.
       let sec: number, frac: number, caplen: number, wirelen: number;
       if (swapped) {
-        sec = b.readUInt32BE(p);
-        frac = b.readUInt32BE(p + 4);
-        caplen = b.readUInt32BE(p + 8);
-        wirelen = b.readUInt32BE(p + 12);
+        sec = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+        frac = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
+        caplen = ((b[p + 8] << 24) | (b[p + 9] << 16) | (b[p + 10] << 8) | b[p + 11]) >>> 0;
+        wirelen = ((b[p + 12] << 24) | (b[p + 13] << 16) | (b[p + 14] << 8) | b[p + 15]) >>> 0;
       } else {
-        sec = b.readUInt32LE(p);
-        frac = b.readUInt32LE(p + 4);
-        caplen = b.readUInt32LE(p + 8);
-        wirelen = b.readUInt32LE(p + 12);
+        sec = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+        frac = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
+        caplen = (b[p + 8] | (b[p + 9] << 8) | (b[p + 10] << 16) | (b[p + 11] << 24)) >>> 0;
+        wirelen = (b[p + 12] | (b[p + 13] << 8) | (b[p + 14] << 16) | (b[p + 15] << 24)) >>> 0;
       }
       if (caplen > MAX_RECORD || (this.#snaplen >= 64 && caplen > this.#snaplen + 65536)) {
         this.start = p;

@@ -22,11 +22,12 @@ import { decodeIcmp, decodeTcp, decodeUdp } from '../decode/transport/transport.
 import type { WeirdReporter } from '../decode/weirds.js';
 import type { AppAnalyzer, AppAnalyzerFactory, AppSink, ConnInfo, LogFields } from '../decode/app/analyzer.js';
 import { FlowTable, KEY_WORDS, TimeoutClass, CLASS_COUNT, type FlowTimeouts, DEFAULT_TIMEOUTS } from '../flow/table.js';
-import { icmpPorts, communityId } from '../flow/community-id.js';
+import { icmpPorts, communityIdWords } from '../flow/community-id.js';
+import { ConnRecord } from '../flow/conn-record.js';
 import { UidGenerator } from '../flow/uid.js';
 import { connState, EP_CLOSED, EP_ESTABLISHED, EP_INACTIVE, EP_PARTIAL, EP_RESET, EP_SYN_ACK_SENT, EP_SYN_SENT } from '../flow/conn-state.js';
 import { FlowApps } from '../flow/stream.js';
-import { ipBytes, ipString, isMulticastOrBroadcast, isPrivate } from '../util/addr.js';
+import { ipString, isMulticastOrBroadcast, isPrivate } from '../util/addr.js';
 import { macString } from '../util/text.js';
 import type { RecordSink } from '../logs/record-sink.js';
 import { Counters } from '../stats/counters.js';
@@ -65,10 +66,8 @@ const F_RESP_SEQ = 64;
 // History letter bits: index = letter slot, per direction (orig in low 16 bits, resp in high).
 const H_S = 0, H_H = 1, H_A = 2, H_D = 3, H_F = 4, H_R = 5, H_Q = 6, H_T = 7, H_I = 8, H_G = 9, H_W = 10;
 const H_LETTERS = 'shadfrqtigw';
-
-/** ICMP message types whose counterpart makes a bidirectional flow (for flipping). */
-const ICMP_REPLY_TYPES_V4 = new Set([0, 14, 16, 18, 10]);
-const ICMP_REPLY_TYPES_V6 = new Set([129, 134, 136, 131, 140, 145]);
+const H_CODES = Uint8Array.from(H_LETTERS, (c) => c.charCodeAt(0));
+const HIST_MAX = 24;
 
 export class Engine implements PacketSink, WeirdReporter {
   readonly view = new PacketView();
@@ -94,7 +93,10 @@ export class Engine implements PacketSink, WeirdReporter {
   readonly #missed: Float64Array;
   readonly #ep: Uint8Array; // TCP/UDP endpoint state per direction
   readonly #hist: Uint32Array; // letters seen
-  readonly #history: string[];
+  /** History letters in order, up to HIST_MAX per flow (Zeek's strings are short too). */
+  readonly #histChars: Uint8Array;
+  readonly #histLen: Uint8Array;
+  readonly #connRec = new ConnRecord();
   readonly #flags: Uint16Array;
   readonly #macs: Uint8Array; // 12 bytes per flow
   readonly #vlans: Uint16Array;
@@ -133,7 +135,8 @@ export class Engine implements PacketSink, WeirdReporter {
     this.#missed = new Float64Array(n * 2);
     this.#ep = new Uint8Array(n * 2);
     this.#hist = new Uint32Array(n);
-    this.#history = new Array<string>(n).fill('');
+    this.#histChars = new Uint8Array(n * HIST_MAX);
+    this.#histLen = new Uint8Array(n);
     this.#flags = new Uint16Array(n);
     this.#macs = new Uint8Array(n * 12);
     this.#vlans = new Uint16Array(n * 2);
@@ -329,7 +332,9 @@ export class Engine implements PacketSink, WeirdReporter {
     const t = this.table;
     if (t.full) this.#evict();
     // Originator: the SYN sender; else the first packet's sender, unless it looks like a reply
-    // from a server port (Zeek's likely-server-port flip) or an ICMP reply.
+    // from a server port (Zeek's likely-server-port flip). ICMP is never flipped: the sender of the
+    // first message is the originator, as in Zeek (ICMPAnalyzer::InitConnKey: an unanswered router
+    // advertisement is orig_p=134 from its sender) and Arkime.
     let flip = false;
     const v6 = v.ipVersion === 6;
     if (v.proto === IP_TCP) {
@@ -339,8 +344,6 @@ export class Engine implements PacketSink, WeirdReporter {
       else if (!syn) flip = this.#serverPorts[sport] === 1 && this.#serverPorts[dport] === 0;
     } else if (v.proto === IP_UDP) {
       flip = this.#serverPorts[sport] === 1 && this.#serverPorts[dport] === 0 && !isMulticastOrBroadcast(v.dst, 0, v6);
-    } else if (isIcmp) {
-      flip = v6 ? ICMP_REPLY_TYPES_V6.has(v.icmpType) : ICMP_REPLY_TYPES_V4.has(v.icmpType);
     }
     const oS = this.#oSrc;
     const oD = this.#oDst;
@@ -368,7 +371,12 @@ export class Engine implements PacketSink, WeirdReporter {
     this.#isn[d] = this.#isn[d + 1] = 0;
     this.#seqEnd[d] = this.#seqEnd[d + 1] = 0;
     this.#hist[f] = 0;
-    this.#history[f] = flip ? '^' : '';
+    if (flip) {
+      this.#histChars[f * HIST_MAX] = 0x5e; // '^': direction flipped by heuristic
+      this.#histLen[f] = 1;
+    } else {
+      this.#histLen[f] = 0;
+    }
     this.#flags[f] = flip ? F_FLIPPED : 0;
     this.#vlans[d] = v.vlan;
     this.#vlans[d + 1] = v.innerVlan;
@@ -381,7 +389,11 @@ export class Engine implements PacketSink, WeirdReporter {
     const v = this.view;
     const mo = v.macOff >= 0 ? v.macOff + 6 : v.sllAddrOff;
     if (mo < 0 || mo + 6 > v.buf.length) return;
-    this.#macs.set(v.buf.subarray(mo, mo + 6), f * 12 + (isOrig ? 0 : 6));
+    const b = v.buf;
+    const m = this.#macs;
+    const o = f * 12 + (isOrig ? 0 : 6);
+    m[o] = b[mo]; m[o + 1] = b[mo + 1]; m[o + 2] = b[mo + 2];
+    m[o + 3] = b[mo + 3]; m[o + 4] = b[mo + 4]; m[o + 5] = b[mo + 5];
     this.#flags[f] = flags | (isOrig ? F_ORIG_MAC : F_RESP_MAC);
   }
 
@@ -390,8 +402,11 @@ export class Engine implements PacketSink, WeirdReporter {
     const h = this.#hist[f];
     if (h & bit) return;
     this.#hist[f] = h | bit;
-    const ch = H_LETTERS[slot];
-    this.#history[f] += isOrig ? ch.toUpperCase() : ch;
+    const len = this.#histLen[f];
+    if (len < HIST_MAX) {
+      this.#histChars[f * HIST_MAX + len] = isOrig ? H_CODES[slot] - 32 : H_CODES[slot];
+      this.#histLen[f] = len + 1;
+    }
   }
 
   #tcp(v: PacketView, f: number, d: number, isOrig: number): TimeoutClass {
@@ -460,7 +475,8 @@ export class Engine implements PacketSink, WeirdReporter {
         }
       }
     }
-    if (v.payloadLen > 0 || syn) this.#tcpApps(v, f, isOrig);
+    // Analyzers attach at the first payload: SYN-only flows (scans) never cost an object.
+    if (v.payloadLen > 0) this.#tcpApps(v, f, isOrig);
     const a = ep[d];
     const b = ep[o];
     if (a === EP_RESET || b === EP_RESET || (a === EP_CLOSED && b === EP_CLOSED)) return TimeoutClass.Closed;
@@ -523,7 +539,6 @@ export class Engine implements PacketSink, WeirdReporter {
       const k = f * KEY_WORDS;
       const rp = this.table.key[k + 8] & 0xffff;
       const list = this.#tcpPorts[rp];
-      if (!list && v.payloadLen === 0) return; // a bare SYN: wait for payload to sniff
       apps = this.#attach(f, list, this.#tcpSniffers, v, isOrig);
       if (!apps) return;
     }
@@ -631,9 +646,15 @@ export class Engine implements PacketSink, WeirdReporter {
     if (this.#sink.wants('conn')) this.#connRecord(f, apps);
     this.#apps[f] = null;
     this.#uids[f] = null;
-    this.#history[f] = '';
     this.table.remove(f);
     this.counters.flowsEnded++;
+  }
+
+  #historyString(f: number): string {
+    const len = this.#histLen[f];
+    let h = '';
+    for (let i = 0, o = f * HIST_MAX; i < len; i++) h += String.fromCharCode(this.#histChars[o + i]);
+    return h;
   }
 
   #connRecord(f: number, apps: FlowApps | null): void {
@@ -643,70 +664,53 @@ export class Engine implements PacketSink, WeirdReporter {
     const proto = meta & 0xff;
     const v6 = ((meta >>> 8) & 0xff) === 6;
     const d = f * 2;
-    let uid = this.#uids[f];
-    if (!uid) uid = this.#uidGen.next('C');
+    const r = this.#connRec;
     const origP = key[k + 8] >>> 16;
     const respP = key[k + 8] & 0xffff;
     const isTcp = proto === IP_TCP;
-    const protoName = isTcp ? 'tcp' : proto === IP_UDP ? 'udp' : proto === IP_ICMP || proto === IP_ICMPV6 ? 'icmp' : 'unknown_transport';
-    let ob: number;
-    let rb: number;
+    const isIcmp = proto === IP_ICMP || proto === IP_ICMPV6;
+    r.info = apps ? apps.conn : null;
+    r.ts = this.#tsFirst[f];
+    r.uid = this.#uids[f] ?? this.#uidGen.next('C');
+    r.origH = apps ? apps.conn.origH : ipString(key, k, v6);
+    r.origP = origP;
+    r.respH = apps ? apps.conn.respH : ipString(key, k + 4, v6);
+    r.respP = respP;
+    r.proto = isTcp ? 'tcp' : proto === IP_UDP ? 'udp' : isIcmp ? 'icmp' : 'unknown_transport';
     if (isTcp) {
-      ob = (this.#seqEnd[d] - this.#isn[d]) >>> 0;
-      rb = (this.#seqEnd[d + 1] - this.#isn[d + 1]) >>> 0;
+      r.origBytes = (this.#seqEnd[d] - this.#isn[d]) >>> 0;
+      r.respBytes = (this.#seqEnd[d + 1] - this.#isn[d + 1]) >>> 0;
     } else {
-      ob = this.#bytes[d];
-      rb = this.#bytes[d + 1];
+      r.origBytes = this.#bytes[d];
+      r.respBytes = this.#bytes[d + 1];
     }
     const duration = this.#tsLast[f] - this.#tsFirst[f];
-    const fl = this.#flags[f];
+    r.duration = duration > 0 ? Math.round(duration * 1e6) / 1e6 : -1;
     const svc = apps ? apps.confirmedServices() : null;
-    const srcB = ipBytes(key, k, v6);
-    const dstB = ipBytes(key, k + 4, v6);
-    const isIcmp = proto === IP_ICMP || proto === IP_ICMPV6;
-    let cid: string;
+    r.service = svc && svc.length > 0 ? svc.join(',') : '';
+    const history = this.#historyString(f);
+    r.history = history === '^' ? '' : history;
+    r.connState = connState(proto, this.#ep[d], this.#ep[d + 1], r.origBytes, r.respBytes, history);
+    r.localOrig = isPrivate(key, k, v6);
+    r.localResp = isPrivate(key, k + 4, v6);
+    r.missedBytes = this.#missed[d] + this.#missed[d + 1];
+    r.origPkts = this.#pkts[d];
+    r.origIpBytes = this.#ipBytes[d];
+    r.respPkts = this.#pkts[d + 1];
+    r.respIpBytes = this.#ipBytes[d + 1];
+    r.ipProto = proto;
     if (isIcmp) {
-      const [a, b, oneWay] = icmpPorts(v6, origP, respP);
-      cid = communityId(this.opts.communityIdSeed, proto, srcB, dstB, a, b, oneWay);
+      const m = icmpPorts(v6, origP, respP);
+      r.communityId = communityIdWords(this.opts.communityIdSeed, proto, key, k, k + 4, v6, m[0], m[1], m[2]);
     } else {
-      cid = communityId(this.opts.communityIdSeed, proto, srcB, dstB, origP, respP);
+      r.communityId = communityIdWords(this.opts.communityIdSeed, proto, key, k, k + 4, v6, origP, respP);
     }
-    const history = this.#history[f];
-    const fields: LogFields = {
-      proto: protoName,
-      service: svc && svc.length > 0 ? svc.join(',') : undefined,
-      duration: duration > 0 ? round6(duration) : undefined,
-      orig_bytes: duration > 0 ? ob : undefined,
-      resp_bytes: duration > 0 ? rb : undefined,
-      conn_state: connState(proto, this.#ep[d], this.#ep[d + 1], ob, rb, history),
-      local_orig: isPrivate(key, k, v6),
-      local_resp: isPrivate(key, k + 4, v6),
-      missed_bytes: this.#missed[d] + this.#missed[d + 1],
-      history: history.length > 0 && history !== '^' ? history : undefined,
-      orig_pkts: this.#pkts[d],
-      orig_ip_bytes: this.#ipBytes[d],
-      resp_pkts: this.#pkts[d + 1],
-      resp_ip_bytes: this.#ipBytes[d + 1],
-      ip_proto: proto,
-      community_id: cid,
-      orig_l2_addr: fl & F_ORIG_MAC ? macString(this.#macs, f * 12) : undefined,
-      resp_l2_addr: fl & F_RESP_MAC ? macString(this.#macs, f * 12 + 6) : undefined,
-      vlan: this.#vlans[d] || undefined,
-      inner_vlan: this.#vlans[d + 1] || undefined,
-    };
-    const conn: ConnInfo = apps
-      ? apps.conn
-      : {
-          uid,
-          origH: ipString(key, k, v6),
-          origP,
-          respH: ipString(key, k + 4, v6),
-          respP,
-          proto: isTcp ? 'tcp' : 'udp',
-          origMac: '',
-          respMac: '',
-        };
-    this.#sink.record('conn', this.#tsFirst[f], conn, fields);
+    const fl = this.#flags[f];
+    r.origL2 = fl & F_ORIG_MAC ? macString(this.#macs, f * 12) : '';
+    r.respL2 = fl & F_RESP_MAC ? macString(this.#macs, f * 12 + 6) : '';
+    r.vlan = this.#vlans[d];
+    r.innerVlan = this.#vlans[d + 1];
+    this.#sink.conn(r);
   }
 
   /** Gap in the stream of an analyzed flow: counted here, reported to analyzers by FlowApps. */
@@ -715,8 +719,5 @@ export class Engine implements PacketSink, WeirdReporter {
   }
 }
 
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}
 
 export { EP_SYN_SENT };

@@ -2,7 +2,7 @@
  * Community ID v1 (corelight/community-id-spec; formats.md §1.10): a flow hash other tools
  * (Zeek, Suricata, Arkime, Elastic) compute the same way, so our records can be joined with theirs.
  */
-import { createHash } from 'node:crypto';
+import { sha1Base64 } from './sha1-small.js';
 
 const ICMP4_PAIRS: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17 };
 const ICMP6_PAIRS: Record<number, number> = { 128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 139: 140, 140: 139, 144: 145, 145: 144 };
@@ -53,11 +53,37 @@ export function communityId(
     scratch.writeUInt16BE(pa & 0xffff, o); o += 2;
     scratch.writeUInt16BE(pb & 0xffff, o); o += 2;
   }
-  return '1:' + createHash('sha1').update(scratch.subarray(0, o)).digest('base64');
+  return '1:' + sha1Base64(scratch, o);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
+}
+
+const wa = new Uint8Array(16);
+const wb = new Uint8Array(16);
+const wa4 = wa.subarray(0, 4);
+const wb4 = wb.subarray(0, 4);
+
+function fill(out: Uint8Array, w: ArrayLike<number>, o: number, words: number): void {
+  for (let i = 0; i < words; i++) {
+    const x = w[o + i] >>> 0;
+    out[i * 4] = x >>> 24;
+    out[i * 4 + 1] = (x >>> 16) & 255;
+    out[i * 4 + 2] = (x >>> 8) & 255;
+    out[i * 4 + 3] = x & 255;
+  }
+}
+
+/** Community ID from the flow table's word form of the addresses, without allocating. */
+export function communityIdWords(
+  seed: number, proto: number, w: ArrayLike<number>, srcOff: number, dstOff: number, v6: boolean,
+  sport: number, dport: number, oneWay = false,
+): string {
+  const n = v6 ? 4 : 1;
+  fill(wa, w, srcOff, n);
+  fill(wb, w, dstOff, n);
+  return communityId(seed, proto, v6 ? wa : wa4, v6 ? wb : wb4, sport, dport, oneWay);
 }

@@ -8,18 +8,29 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { ConnInfo, LogFields } from '../decode/app/analyzer.js';
 import type { RecordSink } from './record-sink.js';
-import { zeekJsonLine } from './zeek-json.js';
+import { zeekConnLine, zeekJsonLine } from './zeek-json.js';
+import type { ConnRecord } from '../flow/conn-record.js';
 import { ecsDocument } from './ecs.js';
 import { VigilError } from '../util/errors.js';
 
 export type LogFormat = 'zeek' | 'ecs';
 
-const FLUSH_AT = 1 << 20;
+const BUFFER_SIZE = 1 << 20;
 
+/** Buffer's unchecked encoder (public since Node 0.x, untyped): skips write()'s argument juggling. */
+interface FastWrite {
+  utf8Write(s: string, offset: number): number;
+}
+
+/**
+ * One output file with a byte buffer. Each line is encoded into the buffer as soon as it is
+ * built: holding many small strings until a flush would keep them alive through young-generation
+ * collections (promotion, then costly old-generation GC) and make the final join flatten them.
+ */
 class LogFile {
   fd = -1;
-  parts: string[] = [];
-  size = 0;
+  readonly buf = Buffer.allocUnsafe(BUFFER_SIZE);
+  pos = 0;
   lines = 0;
   constructor(readonly file: string) {}
 }
@@ -47,26 +58,50 @@ export class LogDirectory implements RecordSink {
   }
 
   record(path: string, ts: number, conn: ConnInfo | null, fields: LogFields): void {
+    const line = this.#format === 'ecs' ? JSON.stringify(ecsDocument(path, ts, conn, fields, this.#observer)) + '\n' : zeekJsonLine(ts, conn, fields);
+    this.#write(this.#file(path), line);
+  }
+
+  conn(r: ConnRecord): void {
+    if (this.#only !== null && !this.#only.has('conn')) return;
+    const line = this.#format === 'ecs' ? JSON.stringify(ecsDocument('conn', r.ts, r.connInfo(), r.toFields(), this.#observer)) + '\n' : zeekConnLine(r);
+    this.#write(this.#file('conn'), line);
+  }
+
+  #file(path: string): LogFile {
     let f = this.#files.get(path);
     if (!f) {
       f = new LogFile(join(this.#dir, this.#format === 'ecs' ? `${path}.ndjson` : `${path}.log`));
       this.#files.set(path, f);
     }
-    const line = this.#format === 'ecs' ? JSON.stringify(ecsDocument(path, ts, conn, fields, this.#observer)) + '\n' : zeekJsonLine(ts, conn, fields);
-    f.parts.push(line);
-    f.size += line.length;
+    return f;
+  }
+
+  #write(f: LogFile, line: string): void {
+    // A UTF-16 code unit becomes at most 3 UTF-8 bytes.
+    if (f.pos + line.length * 3 > f.buf.length) {
+      this.#flush(f);
+      if (line.length * 3 > f.buf.length) {
+        this.#writeOut(f, Buffer.from(line, 'utf8'));
+        f.lines++;
+        return;
+      }
+    }
+    f.pos += (f.buf as unknown as FastWrite).utf8Write(line, f.pos);
     f.lines++;
-    if (f.size >= FLUSH_AT) this.#flush(f);
   }
 
   #flush(f: LogFile): void {
-    if (f.parts.length === 0) return;
-    const data = f.parts.join('');
-    f.parts = [];
-    f.size = 0;
+    if (f.pos === 0) return;
+    this.#writeOut(f, f.buf.subarray(0, f.pos));
+    f.pos = 0;
+  }
+
+  #writeOut(f: LogFile, data: Buffer): void {
     try {
       if (f.fd < 0) f.fd = openSync(f.file, 'w');
-      writeSync(f.fd, data);
+      let off = 0;
+      while (off < data.length) off += writeSync(f.fd, data, off, data.length - off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const hint = code === 'ENOSPC' ? 'the disk is full; free space or choose another directory with -o' : 'check the directory with -o';
@@ -104,5 +139,8 @@ export class MemorySink implements RecordSink {
     }
     // The same shape as a parsed Zeek JSON line: what tests compare against oracles.
     list.push(JSON.parse(zeekJsonLine(ts, conn, fields)) as LogFields);
+  }
+  conn(r: ConnRecord): void {
+    this.record('conn', r.ts, r.connInfo(), r.toFields());
   }
 }

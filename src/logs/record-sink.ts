@@ -1,12 +1,15 @@
 import type { ConnInfo, LogFields } from '../decode/app/analyzer.js';
+import type { ConnRecord } from '../flow/conn-record.js';
 
 /**
  * Where records go (log writers, and later the store, detectors and UI stream). `wants` lets
  * producers skip building a record nobody subscribed to (rule: pay only for subscribers).
+ * Connection records, the most numerous, come through `conn` as a reused ConnRecord.
  */
 export interface RecordSink {
   wants(path: string): boolean;
   record(path: string, ts: number, conn: ConnInfo | null, fields: LogFields): void;
+  conn(r: ConnRecord): void;
 }
 
 /** Fans records out to several sinks by path. */
@@ -32,4 +35,11 @@ export class RecordBus implements RecordSink {
   record(path: string, ts: number, conn: ConnInfo | null, fields: LogFields): void {
     for (const s of this.#sinks) if (s.wants(path)) s.record(path, ts, conn, fields);
   }
+
+  conn(r: ConnRecord): void {
+    for (const s of this.#sinks) if (s.wants('conn')) s.conn(r);
+  }
 }
+
+/** Receives nothing: for runs without output. */
+export const NULL_SINK: RecordSink = { wants: () => false, record: () => {}, conn: () => {} };

@@ -87,13 +87,10 @@ export function hex(buf: Uint8Array, off: number, len: number): string {
   return s;
 }
 
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4] + HEX[i & 15]);
+
 /** `aa:bb:cc:dd:ee:ff` from 6 bytes at off. */
 export function macString(buf: Uint8Array, off: number): string {
   if (off + 6 > buf.length) return '';
-  let s = '';
-  for (let i = 0; i < 6; i++) {
-    if (i) s += ':';
-    s += HEX[buf[off + i] >> 4] + HEX[buf[off + i] & 15];
-  }
-  return s;
+  return HEX2[buf[off]] + ':' + HEX2[buf[off + 1]] + ':' + HEX2[buf[off + 2]] + ':' + HEX2[buf[off + 3]] + ':' + HEX2[buf[off + 4]] + ':' + HEX2[buf[off + 5]];
 }

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { analyze, type AnalyzeSummary } from '../../engine/analyze.js';
 import { LogDirectory, type LogFormat } from '../../logs/log-dir.js';
-import type { RecordSink } from '../../logs/record-sink.js';
+import { NULL_SINK, type RecordSink } from '../../logs/record-sink.js';
 import { VigilError, isVigilError } from '../../util/errors.js';
 import type { ProgressListener } from '../../capture/source.js';
 
@@ -65,7 +65,7 @@ export async function runAnalyze(args: string[]): Promise<number> {
     return 2;
   }
   const logs = values['no-logs'] ? null : new LogDirectory(values.output ?? '.', format);
-  const sink: RecordSink = logs ?? { wants: () => false, record: () => {} };
+  const sink: RecordSink = logs ?? NULL_SINK;
   const showProgress = !values.quiet && !values.json && process.stderr.isTTY === true;
   let summary: AnalyzeSummary;
   try {

@@ -5,10 +5,20 @@
 import type { AppAnalyzerFactory } from './analyzer.js';
 import { createHttpFactory } from './http/index.js';
 import { createSshFactory } from './ssh/index.js';
+import { createDhcpFactory } from './dhcp/index.js';
+import { createDhcpv6Factory } from './dhcpv6/index.js';
+import { createDnsFactory } from './dns/index.js';
+import { createNbnsFactory } from './nbns/index.js';
+import { createSsdpFactory } from './ssdp/index.js';
 
 export function createAnalyzers(): AppAnalyzerFactory[] {
   return [
     createHttpFactory(),
     createSshFactory(),
+    createDhcpFactory(),
+    createDhcpv6Factory(),
+    createDnsFactory(),
+    createNbnsFactory(),
+    createSsdpFactory(),
   ];
 }
