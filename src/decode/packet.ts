@@ -43,6 +43,11 @@ export class PacketView {
   seq = 0;
   ack = 0;
   win = 0;
+  /** TCP options, parsed on SYN packets only (handshake fingerprints): -1 when absent. */
+  tcpMss = -1;
+  tcpWscale = -1;
+  tcpSackOk = false;
+  tcpTimestamps = false;
   icmpType = 0;
   icmpCode = 0;
   icmpId = 0;
@@ -73,6 +78,10 @@ export class PacketView {
     this.seq = 0;
     this.ack = 0;
     this.win = 0;
+    this.tcpMss = -1;
+    this.tcpWscale = -1;
+    this.tcpSackOk = false;
+    this.tcpTimestamps = false;
     this.icmpType = 0;
     this.icmpCode = 0;
     this.icmpId = 0;

@@ -18,6 +18,7 @@ import { decodeNull, decodeRaw } from '../decode/link/null.js';
 import { decodeIpv4, decodeIpv6, ipEnd } from '../decode/net/ip.js';
 import { Reassembler } from '../decode/net/reassembly.js';
 import { checkArp, ARP_REQUEST } from '../decode/net/arp.js';
+import { parseNdp } from '../decode/net/ndp.js';
 import { decodeIcmp, decodeTcp, decodeUdp } from '../decode/transport/transport.js';
 import type { WeirdReporter } from '../decode/weirds.js';
 import type { AppAnalyzer, AppAnalyzerFactory, AppSink, ConnInfo, LogFields } from '../decode/app/analyzer.js';
@@ -163,6 +164,7 @@ export class Engine implements PacketSink, WeirdReporter {
         if (f.udp) this.#udpSniffers.push(f);
       }
     }
+    for (const f of factories) for (const p of f.clientPorts ?? []) if (p >= 0 && p <= 65535) this.#serverPorts[p] = 0;
     const engine = this;
     this.#appSink = {
       log(path: string, ts: number, conn: ConnInfo | null, fields: LogFields): void {
@@ -273,7 +275,20 @@ export class Engine implements PacketSink, WeirdReporter {
       v.payloadWire = wireEnd > p ? wireEnd - p : 0;
     }
     if (v.l4 < 0) return;
+    if (proto === IP_ICMPV6 && v.icmpType >= 133 && v.icmpType <= 137) this.#ndp(dEnd);
     this.#flow(v);
+  }
+
+  #ndp(end: number): void {
+    if (!this.#sink.wants('ndp')) return;
+    const v = this.view;
+    const f = parseNdp(v.buf, v.l4, end, this);
+    if (!f) return;
+    f.src = ipString(v.src, 0, true);
+    f.dst = ipString(v.dst, 0, true);
+    f.src_mac = v.macOff >= 0 ? macString(v.buf, v.macOff + 6) : undefined;
+    f.vlan = v.vlan || undefined;
+    this.#sink.record('ndp', v.ts, null, f);
   }
 
   #flow(v: PacketView): void {
@@ -303,7 +318,10 @@ export class Engine implements PacketSink, WeirdReporter {
     }
     const d = f * 2 + (isOrig ? 0 : 1);
     const ts = v.ts;
-    this.#tsLast[f] = ts;
+    // Like Zeek, packets after both TCP endpoints closed (FIN or RST) do not extend the flow: the
+    // last ACK after the FINs is not part of the duration (TCPSessionAdapter: SetLastTime only
+    // while ! orig->did_close || ! resp->did_close).
+    if (proto !== IP_TCP || !(this.#ep[f * 2] >= EP_CLOSED && this.#ep[f * 2 + 1] >= EP_CLOSED)) this.#tsLast[f] = ts;
     this.#pkts[d]++;
     this.#ipBytes[d] += v.ipLen;
     const flags = this.#flags[f];

@@ -69,6 +69,12 @@ export interface AppAnalyzerFactory {
   /** Well-known ports: a flow whose responder (or, for UDP, either) port is listed gets this analyzer. */
   readonly ports: readonly number[];
   /**
+   * Ports in `ports` that belong to the client side (DHCP 68, DHCPv6 546): they attach the
+   * analyzer but are never taken as a likely server port when the engine decides which side
+   * originated a flow whose first packet it did not see (Zeek's likely_server_ports).
+   */
+  readonly clientPorts?: readonly number[];
+  /**
    * Optional content sniffing for flows on other ports: called with the first payload of a
    * direction; return true to attach. Must be cheap (a few byte compares).
    */

@@ -7,6 +7,11 @@ import { createHttpFactory } from './http/index.js';
 import { createSshFactory } from './ssh/index.js';
 import { createDhcpFactory } from './dhcp/index.js';
 import { createDhcpv6Factory } from './dhcpv6/index.js';
+import { createTelnetFactory } from './telnet/index.js';
+import { createFtpFactory } from './ftp/index.js';
+import { createNtpFactory } from './ntp/index.js';
+import { createModbusFactory } from './modbus/index.js';
+import { createDnp3Factory } from './dnp3/index.js';
 import { createDnsFactory } from './dns/index.js';
 import { createNbnsFactory } from './nbns/index.js';
 import { createSsdpFactory } from './ssdp/index.js';
@@ -17,6 +22,11 @@ export function createAnalyzers(): AppAnalyzerFactory[] {
     createSshFactory(),
     createDhcpFactory(),
     createDhcpv6Factory(),
+    createTelnetFactory(),
+    createFtpFactory(),
+    createNtpFactory(),
+    createModbusFactory(),
+    createDnp3Factory(),
     createDnsFactory(),
     createNbnsFactory(),
     createSsdpFactory(),

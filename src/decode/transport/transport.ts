@@ -30,6 +30,31 @@ export function decodeTcp(v: PacketView, off: number, end: number, wireEnd: numb
   // Options cut by the snap length still leave ports and flags usable (tcp-truncated-header.pcap).
   v.payloadLen = end > pOff ? end - pOff : 0;
   if (wireEnd < pOff) w.weird('tcp_header_exceeds_datagram');
+  if (v.tcpFlags & 0x02 && doff > 20) tcpOptions(v, off + 20, Math.min(pOff, end), w);
+}
+
+/** MSS, window scale, SACK-permitted and timestamps from a SYN's options. */
+function tcpOptions(v: PacketView, o: number, end: number, w: WeirdReporter): void {
+  const b = v.buf;
+  while (o < end) {
+    const kind = b[o];
+    if (kind === 0) return;
+    if (kind === 1) {
+      o++;
+      continue;
+    }
+    if (o + 1 >= end) return;
+    const len = b[o + 1];
+    if (len < 2 || o + len > end) {
+      w.weird('tcp_bad_option_length');
+      return;
+    }
+    if (kind === 2 && len === 4) v.tcpMss = (b[o + 2] << 8) | b[o + 3];
+    else if (kind === 3 && len === 3) v.tcpWscale = b[o + 2];
+    else if (kind === 4) v.tcpSackOk = true;
+    else if (kind === 8) v.tcpTimestamps = true;
+    o += len;
+  }
 }
 
 export function decodeUdp(v: PacketView, off: number, end: number, wireEnd: number, w: WeirdReporter): void {

@@ -57,6 +57,7 @@ class DhcpFactory implements AppAnalyzerFactory {
   readonly tcp = false;
   readonly udp = true;
   readonly ports: readonly number[] = [67, 68, 4011];
+  readonly clientPorts: readonly number[] = [68];
   private readonly table: DhcpTransactions;
   /** One parse target shared by all flows: analyzers run one datagram at a time. */
   private readonly msg = new DhcpMessage();

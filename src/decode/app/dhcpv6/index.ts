@@ -54,6 +54,7 @@ class Dhcpv6Factory implements AppAnalyzerFactory {
   readonly tcp = false;
   readonly udp = true;
   readonly ports: readonly number[] = [546, 547];
+  readonly clientPorts: readonly number[] = [546];
   /** One parser for all flows: analyzers run one datagram at a time. */
   private readonly parser = new Dhcpv6Parser();
 
