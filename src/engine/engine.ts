@@ -60,7 +60,8 @@ const F_FLIPPED = 1;
 const F_ORIG_MAC = 2;
 const F_RESP_MAC = 4;
 const F_APPS_DECIDED = 8;
-const F_SNIFF = 16;
+const F_SNIFF_ORIG = 16;
+const F_SNIFF_RESP = 128;
 const F_ORIG_SEQ = 32;
 const F_RESP_SEQ = 64;
 
@@ -505,34 +506,49 @@ export class Engine implements PacketSink, WeirdReporter {
 
   // ---- application analyzers ---------------------------------------------------------------
 
+  /**
+   * First payload of a flow: port analyzers attach, and content sniffers run too (Zeek's dynamic
+   * protocol detection: TLS on the Modbus port is still TLS). Each direction's first payload is
+   * sniffed once.
+   */
   #attach(f: number, list: AppAnalyzerFactory[] | null, sniffers: AppAnalyzerFactory[], v: PacketView, isOrig: number): FlowApps | null {
     let apps: FlowApps | null = null;
     if (list) {
       apps = this.#newApps(f);
       for (const fac of list) apps.add(fac.create(apps.conn, this.#appSink), fac.service);
     }
-    if (!apps && sniffers.length > 0 && v.payloadLen > 0) {
-      for (const fac of sniffers) {
-        if (fac.sniff!(isOrig === 1, v.buf, v.payloadOff, v.payloadLen)) {
-          apps ??= this.#newApps(f);
-          apps.add(fac.create(apps.conn, this.#appSink), fac.service);
-        }
-      }
-      if (!apps) {
-        // Sniff each direction's first payload only: both have had their chance after this.
-        const fl = this.#flags[f];
-        if (fl & F_SNIFF) this.#flags[f] = fl | F_APPS_DECIDED;
-        else this.#flags[f] = fl | F_SNIFF;
-        return null;
-      }
+    apps = this.#sniff(f, apps, list, sniffers, v, isOrig);
+    if (!apps) {
+      if ((this.#flags[f] & (F_SNIFF_ORIG | F_SNIFF_RESP)) === (F_SNIFF_ORIG | F_SNIFF_RESP)) this.#flags[f] |= F_APPS_DECIDED;
+      return null;
     }
     this.#flags[f] |= F_APPS_DECIDED;
     this.#apps[f] = apps;
     return apps;
   }
 
+  #sniff(f: number, apps: FlowApps | null, list: AppAnalyzerFactory[] | null, sniffers: AppAnalyzerFactory[], v: PacketView, isOrig: number): FlowApps | null {
+    const bit = isOrig ? F_SNIFF_ORIG : F_SNIFF_RESP;
+    if (this.#flags[f] & bit || v.payloadLen === 0) return apps;
+    this.#flags[f] |= bit;
+    for (const fac of sniffers) {
+      if ((list && list.includes(fac)) || (apps && apps.has(fac.service))) continue;
+      if (fac.sniff!(isOrig === 1, v.buf, v.payloadOff, v.payloadLen)) {
+        apps ??= this.#newApps(f);
+        apps.add(fac.create(apps.conn, this.#appSink), fac.service, true);
+      }
+    }
+    return apps;
+  }
+
   #newApps(f: number): FlowApps {
-    return new FlowApps(this.#connInfo(f), this);
+    const apps = new FlowApps(this.#connInfo(f), this);
+    // Streams start where the handshake said, not at the first payload seen: a first data
+    // segment that arrives out of order must be held, not taken as the stream's start.
+    const h = this.#hist[f];
+    if (h & ((1 << H_S) | (1 << H_H))) apps.startAt(true, this.#isn[f * 2]);
+    if (h & ((1 << (H_S + 16)) | (1 << (H_H + 16)))) apps.startAt(false, this.#isn[f * 2 + 1]);
+    return apps;
   }
 
   #udpApps(v: PacketView, f: number, isOrig: number): void {
@@ -546,6 +562,8 @@ export class Engine implements PacketSink, WeirdReporter {
       const list = this.#udpPorts[rp] ?? this.#udpPorts[op];
       apps = this.#attach(f, list, this.#udpSniffers, v, isOrig);
       if (!apps) return;
+    } else if (!(this.#flags[f] & (isOrig ? F_SNIFF_ORIG : F_SNIFF_RESP))) {
+      this.#sniff(f, apps, null, this.#udpSniffers, v, isOrig);
     }
     apps.datagram(isOrig === 1, v.buf, v.payloadOff, v.payloadLen, v.ts);
   }
@@ -559,6 +577,8 @@ export class Engine implements PacketSink, WeirdReporter {
       const list = this.#tcpPorts[rp];
       apps = this.#attach(f, list, this.#tcpSniffers, v, isOrig);
       if (!apps) return;
+    } else if (!(this.#flags[f] & (isOrig ? F_SNIFF_ORIG : F_SNIFF_RESP))) {
+      this.#sniff(f, apps, null, this.#tcpSniffers, v, isOrig);
     }
     apps.segment(isOrig === 1, v.tcpFlags, v.seq, v.buf, v.payloadOff, v.payloadLen, v.ts);
   }

@@ -2,7 +2,15 @@
  * Community ID v1 (corelight/community-id-spec; formats.md §1.10): a flow hash other tools
  * (Zeek, Suricata, Arkime, Elastic) compute the same way, so our records can be joined with theirs.
  */
-import { sha1Base64 } from './sha1-small.js';
+import * as nodeCrypto from 'node:crypto';
+
+// One-shot hashing (Node >= 20.12) skips the Hash object: measured 0.3-0.4 µs per flow against
+// 2 µs for createHash().update().digest(), and faster than a SHA-1 written in JS (0.8 µs).
+type OneShot = (alg: string, data: Uint8Array, enc: 'base64') => string;
+const oneShot = (nodeCrypto as unknown as { hash?: OneShot }).hash;
+const sha1b64 = oneShot
+  ? (d: Uint8Array): string => oneShot('sha1', d, 'base64')
+  : (d: Uint8Array): string => nodeCrypto.createHash('sha1').update(d).digest('base64');
 
 const ICMP4_PAIRS: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17 };
 const ICMP6_PAIRS: Record<number, number> = { 128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 139: 140, 140: 139, 144: 145, 145: 144 };
@@ -53,7 +61,7 @@ export function communityId(
     scratch.writeUInt16BE(pa & 0xffff, o); o += 2;
     scratch.writeUInt16BE(pb & 0xffff, o); o += 2;
   }
-  return '1:' + sha1Base64(scratch, o);
+  return '1:' + sha1b64(scratch.subarray(0, o));
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -33,15 +33,31 @@ export interface StreamOwner {
 export class FlowApps {
   readonly analyzers: AppAnalyzer[] = [];
   readonly services: string[] = [];
+  /** Attached by content sniffing rather than by port. */
+  readonly #sniffed: boolean[] = [];
+  /** The responder sent payload (Zeek's DPD needs the reverse direction to match as well). */
+  #respData = false;
   readonly #dirs: [Direction, Direction] = [new Direction(), new Direction()];
   #active = 0;
 
   constructor(readonly conn: ConnInfo, private readonly owner: StreamOwner) {}
 
-  add(a: AppAnalyzer, service: string): void {
+  add(a: AppAnalyzer, service: string, sniffed = false): void {
     this.analyzers.push(a);
     this.services.push(service);
+    this.#sniffed.push(sniffed);
     this.#active++;
+  }
+
+  has(service: string): boolean {
+    return this.services.includes(service);
+  }
+
+  /** The stream of one direction begins at `seq` (the byte after the SYN). */
+  startAt(isOrig: boolean, seq: number): void {
+    const d = this.#dirs[isOrig ? 0 : 1];
+    d.next = seq >>> 0;
+    d.started = true;
   }
 
   get done(): boolean {
@@ -50,7 +66,11 @@ export class FlowApps {
 
   confirmedServices(): string[] {
     const out: string[] = [];
-    for (let i = 0; i < this.analyzers.length; i++) if (this.analyzers[i].confirmed) out.push(this.services[i]);
+    for (let i = 0; i < this.analyzers.length; i++) {
+      // A sniffed analyzer on a one-sided TCP flow (a scanner's request answered by an RST) is
+      // not a service: only port-attached analyzers may confirm from one direction.
+      if (this.analyzers[i].confirmed && (this.#respData || !this.#sniffed[i])) out.push(this.services[i]);
+    }
     return out;
   }
 
@@ -72,6 +92,9 @@ export class FlowApps {
   }
 
   datagram(isOrig: boolean, buf: Buffer, off: number, len: number, ts: number): void {
+    // Discovery protocols over UDP (SSDP, mDNS …) are one-sided by nature: a matching datagram
+    // is enough there.
+    this.#respData = true;
     if (this.#active > 0) this.#deliver(isOrig, buf, off, len, ts);
   }
 
@@ -84,6 +107,7 @@ export class FlowApps {
       seq = (seq + 1) >>> 0;
     }
     if (len === 0) return;
+    if (!isOrig) this.#respData = true;
     if (!d.started) {
       d.next = seq;
       d.started = true;

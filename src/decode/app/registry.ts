@@ -15,6 +15,7 @@ import { createDnp3Factory } from './dnp3/index.js';
 import { createDnsFactory } from './dns/index.js';
 import { createNbnsFactory } from './nbns/index.js';
 import { createSsdpFactory } from './ssdp/index.js';
+import { createTlsFactory } from './tls/index.js';
 
 export function createAnalyzers(): AppAnalyzerFactory[] {
   return [
@@ -30,5 +31,6 @@ export function createAnalyzers(): AppAnalyzerFactory[] {
     createDnsFactory(),
     createNbnsFactory(),
     createSsdpFactory(),
+    createTlsFactory(),
   ];
 }

@@ -1,0 +1,96 @@
+/**
+ * TLS fingerprints, computed once per flow when the ssl record is written (formats.md §1.12).
+ *
+ * JA3/JA3S (salesforce, BSD-3): decimal values in wire order, GREASE removed, MD5.
+ * JA4 (FoxIO, BSD-3): `a_b_c` with sorted hex lists and truncated SHA-256.
+ * JA4S and the rest of "JA4+" are under the FoxIO License 1.1 (not BSD; no monetised use without
+ * an OEM licence), so they are deliberately not implemented here.
+ */
+import { createHash } from 'node:crypto';
+import { EXT_ALPN, EXT_SERVER_NAME, isGrease, ja4VersionCode } from './consts.js';
+import type { ClientHello, ServerHello } from './hello.js';
+
+function joinDecimal(v: readonly number[]): string {
+  let s = '';
+  let first = true;
+  for (let i = 0; i < v.length; i++) {
+    if (isGrease(v[i])) continue;
+    if (!first) s += '-';
+    s += v[i];
+    first = false;
+  }
+  return s;
+}
+
+export function md5Hex(s: string): string {
+  return createHash('md5').update(s, 'latin1').digest('hex');
+}
+
+function sha256Trunc12(s: string): string {
+  return createHash('sha256').update(s, 'latin1').digest('hex').slice(0, 12);
+}
+
+export function ja3String(ch: ClientHello): string {
+  return ch.legacyVersion + ',' + joinDecimal(ch.ciphers) + ',' + joinDecimal(ch.extensions) + ','
+    + joinDecimal(ch.groups) + ',' + joinDecimal(ch.pointFormats);
+}
+
+export function ja3sString(sh: ServerHello): string {
+  return sh.version + ',' + sh.cipher + ',' + joinDecimal(sh.extensions);
+}
+
+function hex4(v: number): string {
+  return (v | 0x10000).toString(16).slice(1);
+}
+
+function twoDigits(n: number): string {
+  const c = n > 99 ? 99 : n;
+  return c < 10 ? '0' + c : String(c);
+}
+
+/** The three JA4 parts in raw form (`JA4_r`), useful to explain a hash. */
+export interface Ja4Parts {
+  a: string;
+  /** Sorted 4-hex cipher list, comma-joined. */
+  b: string;
+  /** Sorted 4-hex extensions without SNI/ALPN, then `_` + signature algorithms if any. */
+  c: string;
+}
+
+export function ja4Parts(ch: ClientHello): Ja4Parts {
+  let version = ch.legacyVersion;
+  // The highest non-GREASE supported_versions entry wins over the legacy field.
+  let best = -1;
+  for (const v of ch.supportedVersions) if (!isGrease(v) && v > best) best = v;
+  if (best >= 0) version = best;
+
+  const ciphers: string[] = [];
+  for (const v of ch.ciphers) if (!isGrease(v)) ciphers.push(hex4(v));
+  let extCount = 0;
+  let hasSni = false;
+  const exts: string[] = [];
+  for (const v of ch.extensions) {
+    if (isGrease(v)) continue;
+    extCount++;
+    if (v === EXT_SERVER_NAME) { hasSni = true; continue; }
+    if (v === EXT_ALPN) continue;
+    exts.push(hex4(v));
+  }
+  const sigs: string[] = [];
+  for (const v of ch.sigAlgs) if (!isGrease(v)) sigs.push(hex4(v));
+  ciphers.sort();
+  exts.sort();
+
+  const a = 't' + ja4VersionCode(version) + (hasSni ? 'd' : 'i') + twoDigits(ciphers.length)
+    + twoDigits(extCount) + ch.ja4Alpn;
+  let c = exts.join(',');
+  if (sigs.length > 0) c += '_' + sigs.join(',');
+  return { a, b: ciphers.join(','), c };
+}
+
+export function ja4(ch: ClientHello): string {
+  const p = ja4Parts(ch);
+  const b = p.b === '' ? '000000000000' : sha256Trunc12(p.b);
+  const c = p.c === '' ? '000000000000' : sha256Trunc12(p.c);
+  return p.a + '_' + b + '_' + c;
+}
