@@ -48,13 +48,17 @@ export function safeString(buf: Uint8Array, off: number, len: number, max: numbe
   return out;
 }
 
+// Buffer's native latin1 slicer accepts any Uint8Array as `this`; it avoids building a Buffer
+// view per string (this runs for every DNS name, header and hostname we keep).
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, s: number, e: number): string }).latin1Slice;
+
 function latin1(buf: Uint8Array, start: number, end: number): string {
-  if (end - start < 24) {
+  if (end - start < 16) {
     let s = '';
     for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]);
     return s;
   }
-  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+  return latin1Slice.call(buf, start, end);
 }
 
 /** Length of a valid, non-overlong, printable UTF-8 sequence at i (2-4 bytes), else 0. */

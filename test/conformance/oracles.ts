@@ -85,8 +85,10 @@ export function zeekUnescape(s: string): string {
 // ---- nDPI ndpiReader output -----------------------------------------------------------------
 
 export interface NdpiFlow {
-  /** Flow number in the file. */
+  /** Flow number in its list (numbering restarts in the "Undetected flows:" list). */
   n: number;
+  /** False for the flows of the "Undetected flows:" list (no protocol found). */
+  detected: boolean;
   /** Transport as nDPI prints it: TCP, UDP, ICMP, ICMPV6, IGMP … */
   transport: string;
   src: string;
@@ -123,7 +125,9 @@ function splitHostPort(s: string, line: string): [string, number] {
 /** The flow lines of an `ndpiReader` result file (`tests/cfgs/default/result/*.out`). */
 export function readNdpiFlows(file: string): NdpiFlow[] {
   const flows: NdpiFlow[] = [];
+  let detected = true;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('Undetected flows:')) detected = false;
     const m = NDPI_FLOW.exec(line);
     if (!m) continue;
     const [src, sport] = splitHostPort(m[3], line);
@@ -161,6 +165,7 @@ export function readNdpiFlows(file: string): NdpiFlow[] {
     const vlan = fields.get('VLAN');
     flows.push({
       n: Number(m[1]),
+      detected,
       transport: m[2],
       src,
       sport,
