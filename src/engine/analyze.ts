@@ -50,7 +50,7 @@ export async function analyze(paths: readonly string[], sink: RecordSink, opts: 
     weirds: obj(engine.weirdCounts),
     services: obj(engine.serviceCounts),
     unsupportedLinktypes: obj(engine.unsupportedLinktypes),
-    nonIpEthertypes: obj(engine.nonIpEthertypes, (k) => '0x' + k.toString(16).padStart(4, '0')),
+    nonIpEthertypes: obj(engine.nonIpEthertypes, (k) => (k === 0 ? '802.3/llc' : '0x' + k.toString(16).padStart(4, '0'))),
     otherIpProtocols: obj(engine.ipProtoCounts),
   };
 }

@@ -250,7 +250,9 @@ export class Engine implements PacketSink, WeirdReporter {
       this.#arp(p, end);
       return;
     } else {
-      this.nonIpEthertypes.set(et, (this.nonIpEthertypes.get(et) ?? 0) + 1);
+      // Values up to 1500 are 802.3 lengths (LLC/SNAP: STP, CDP, NetBIOS over LLC): one bucket, 0.
+      const key = et <= 1500 ? 0 : et;
+      this.nonIpEthertypes.set(key, (this.nonIpEthertypes.get(key) ?? 0) + 1);
       return;
     }
     if (p < 0) return;
