@@ -52,7 +52,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   seed: 0x5eed,
   communityIdSeed: 0,
   weirdLogLimit: 1000,
-  expirePerTick: 20000,
+  expirePerTick: 1024,
 };
 
 // Flow flag bits (per flow, Uint16).
@@ -70,6 +70,9 @@ const H_S = 0, H_H = 1, H_A = 2, H_D = 3, H_F = 4, H_R = 5, H_Q = 6, H_T = 7, H_
 const H_LETTERS = 'shadfrqtigw';
 const H_CODES = Uint8Array.from(H_LETTERS, (c) => c.charCodeAt(0));
 const HIST_MAX = 24;
+const MAX_ETHERTYPE_KEYS = 64;
+/** Flows expired per packet while a sweep is behind: keeps any one packet's latency bounded. */
+const EXPIRE_PER_PACKET = 32;
 
 export class Engine implements PacketSink, WeirdReporter {
   readonly view = new PacketView();
@@ -116,6 +119,8 @@ export class Engine implements PacketSink, WeirdReporter {
   readonly #appSink: AppSink;
   readonly #timeouts: Float64Array;
   #nextTick = 0;
+  /** Set when a sweep ran out of budget: the rest is expired a little per packet. */
+  #behind = false;
   #now = 0;
   #weirdConn: ConnInfo | null = null;
 
@@ -211,6 +216,7 @@ export class Engine implements PacketSink, WeirdReporter {
     v.wirelen = _wirelen;
     if (ts > this.#now) this.#now = ts;
     if (ts >= this.#nextTick) this.#tick(ts);
+    else if (this.#behind) this.#expire(this.#now, EXPIRE_PER_PACKET);
     const end = off + caplen;
     let p: number;
     switch (linktype) {
@@ -252,7 +258,11 @@ export class Engine implements PacketSink, WeirdReporter {
     } else {
       // Values up to 1500 are 802.3 lengths (LLC/SNAP: STP, CDP, NetBIOS over LLC): one bucket, 0.
       const key = et <= 1500 ? 0 : et;
-      this.nonIpEthertypes.set(key, (this.nonIpEthertypes.get(key) ?? 0) + 1);
+      const n = this.nonIpEthertypes.get(key);
+      // Bounded (rule 4): garbage frames could otherwise fill the map with 65,536 keys.
+      if (n !== undefined) this.nonIpEthertypes.set(key, n + 1);
+      else if (this.nonIpEthertypes.size < MAX_ETHERTYPE_KEYS) this.nonIpEthertypes.set(key, 1);
+      else this.counters.add('decoder.non_ip_other');
       return;
     }
     if (p < 0) return;
@@ -643,15 +653,20 @@ export class Engine implements PacketSink, WeirdReporter {
 
   #expire(now: number, budget: number): void {
     const t = this.table;
-    for (let c = 0; c < CLASS_COUNT && budget > 0; c++) {
+    for (let c = 0; c < CLASS_COUNT; c++) {
       const limit = now - this.#timeouts[c];
       for (;;) {
         const f = t.head(c as TimeoutClass);
-        if (f < 0 || this.#tsLast[f] > limit || budget <= 0) break;
+        if (f < 0 || this.#tsLast[f] > limit) break;
+        if (budget <= 0) {
+          this.#behind = true;
+          return;
+        }
         this.#end(f, this.#tsLast[f], 'expired');
         budget--;
       }
     }
+    this.#behind = false;
   }
 
   /** Makes room for one flow: the stalest flow of the cheapest class goes. */

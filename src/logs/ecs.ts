@@ -7,6 +7,16 @@ import type { ConnInfo, LogFields } from '../decode/app/analyzer.js';
 
 type Doc = Record<string, unknown>;
 
+/**
+ * ISO-8601 time; a capture can carry any 64-bit stamp, and Date covers only ±8.64e15 ms, so an
+ * out-of-range stamp is written as epoch seconds rather than crashing the writer.
+ */
+export function isoTime(ts: number): string {
+  const ms = Math.round(ts * 1000);
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return String(ts);
+  return new Date(ms).toISOString();
+}
+
 const TRANSPORT: Record<string, string> = { tcp: 'tcp', udp: 'udp', icmp: 'icmp' };
 
 function ecsMac(m: unknown): string | undefined {
@@ -31,7 +41,7 @@ function set(doc: Doc, path: string, v: unknown): void {
 
 export function ecsDocument(path: string, ts: number, conn: ConnInfo | null, f: LogFields, observer: string): Doc {
   const doc: Doc = {};
-  doc['@timestamp'] = new Date(Math.round(ts * 1000)).toISOString();
+  doc['@timestamp'] = isoTime(ts);
   set(doc, 'ecs.version', '8.11.0');
   set(doc, 'event.dataset', `vigil.${path}`);
   set(doc, 'event.module', 'vigil');

@@ -227,7 +227,8 @@ class DnsAnalyzer implements AppAnalyzer, DnsReport, DnsFrameSink {
   private write(t: DnsTxn): void {
     // Built in Zeek's column order; optional fields are added only when set.
     const f: DnsLogRecord = { proto: this.conn.proto, trans_id: t.transId } as DnsLogRecord;
-    if (t.rtt !== undefined) f.rtt = t.rtt;
+    // Rounded to microseconds: pcap and pcapng stamps of the same instant differ in the last bit.
+    if (t.rtt !== undefined) f.rtt = Math.round(t.rtt * 1e6) / 1e6;
     if (t.query !== undefined) f.query = t.query;
     if (t.qclass !== undefined) {
       f.qclass = t.qclass;
