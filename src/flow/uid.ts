@@ -41,23 +41,26 @@ export class UidGenerator {
 
   /** A new uid with the given prefix letter (`C` connections, `F` files). */
   next(prefix = 'C'): string {
-    let s = prefix;
     // Three 32-bit draws give 96 bits; 17 base62 digits hold 101 bits. Digits are drawn from
-    // each word in turn so no BigInt is needed.
+    // each word in turn (no BigInt), and the string is made in one call (no 17-step concat).
     let a = this.#next();
     let b = this.#next();
     let c = this.#next();
+    const d = DIGITS;
     for (let i = 0; i < 17; i++) {
       const w = i % 3;
       let v: number;
-      if (w === 0) { v = a % 62; a = Math.floor(a / 62); }
-      else if (w === 1) { v = b % 62; b = Math.floor(b / 62); }
-      else { v = c % 62; c = Math.floor(c / 62); }
-      s += ALPHABET[v];
+      if (w === 0) { v = a % 62; a = (a - v) / 62; }
+      else if (w === 1) { v = b % 62; b = (b - v) / 62; }
+      else { v = c % 62; c = (c - v) / 62; }
+      d[i] = CODES[v];
     }
-    return s;
+    return prefix + String.fromCharCode(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16]);
   }
 }
+
+const CODES = Uint8Array.from(ALPHABET, (ch) => ch.charCodeAt(0));
+const DIGITS = new Uint8Array(17);
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
