@@ -4,26 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ORACLES, analyzeFile, pcap } from '../helpers/analyze.js';
 import type { LogFields } from '../../src/decode/app/analyzer.js';
+import { readZeekTsv } from './oracles.js';
 
-/** Rows of a Zeek TSV log (btest baseline) as field → raw string maps. */
-function zeekTsv(path: string): Record<string, string>[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  let fields: string[] = [];
-  const rows: Record<string, string>[] = [];
-  for (const line of lines) {
-    if (line.startsWith('#fields\t')) fields = line.split('\t').slice(1);
-    if (line === '' || line.startsWith('#')) continue;
-    const cols = line.split('\t');
-    const row: Record<string, string> = {};
-    fields.forEach((f, i) => { row[f] = cols[i]; });
-    rows.push(row);
-  }
-  return rows;
-}
 
 function opt(row: Record<string, string>, k: string): string | undefined {
   return row[k] === '-' ? undefined : row[k];
@@ -32,7 +17,7 @@ function opt(row: Record<string, string>, k: string): string | undefined {
 test('zeek dhcp.pcap: dhcp.log rows equal Zeek field by field', async () => {
   const r = await analyzeFile(pcap('zeek/dhcp.pcap'));
   const ours = r.of('dhcp');
-  const zeek = zeekTsv(join(ORACLES, 'zeek/dhcp.pcap.zeek.dhcp.log'));
+  const zeek = readZeekTsv(join(ORACLES, 'zeek/dhcp.pcap.zeek.dhcp.log'));
   assert.equal(zeek.length, 3);
   assert.equal(ours.length, zeek.length);
   for (let i = 0; i < zeek.length; i++) {
@@ -53,7 +38,7 @@ test('zeek dhcp.pcap: dhcp.log rows equal Zeek field by field', async () => {
   assert.deepEqual(ours.map((o) => o.ts), [1370200442.323173, 1370200446.402928, 1370200447.422207]);
   // The first row's uids are exactly the four conn.log flows, all with service dhcp.
   const conns = r.of('conn');
-  const zconn = zeekTsv(join(ORACLES, 'zeek/dhcp.pcap.zeek.conn.log'));
+  const zconn = readZeekTsv(join(ORACLES, 'zeek/dhcp.pcap.zeek.conn.log'));
   assert.equal(conns.length, zconn.length);
   assert.ok(conns.every((c) => c.service === 'dhcp'));
   assert.deepEqual([...(ours[0].uids as string[])].sort(), conns.map((c) => c.uid as string).sort());

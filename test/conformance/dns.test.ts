@@ -9,21 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ORACLES, analyzeFile, pcap } from '../helpers/analyze.js';
 import type { LogFields } from '../../src/decode/app/analyzer.js';
+import { readZeekTsv } from './oracles.js';
 
-/** Rows of a Zeek TSV log (btest baseline) as field → raw string maps. */
-function zeekTsv(path: string): Record<string, string>[] {
-  let fields: string[] = [];
-  const rows: Record<string, string>[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.startsWith('#fields\t')) fields = line.split('\t').slice(1);
-    if (line === '' || line.startsWith('#')) continue;
-    const cols = line.split('\t');
-    const row: Record<string, string> = {};
-    fields.forEach((f, i) => { row[f] = cols[i]; });
-    rows.push(row);
-  }
-  return rows;
-}
 
 const unset = (v: string): boolean => v === '-';
 const bool = (v: string): boolean => v === 'T';
@@ -68,7 +55,7 @@ function sameRows(ours: LogFields[], theirs: LogFields[], what: string): void {
 
 test('zeek wikipedia.pcap: every DNS/mDNS/LLMNR row of dns.log, field by field', async () => {
   const r = await analyzeFile(pcap('zeek/wikipedia.pcap'));
-  const zeek = zeekTsv(join(ORACLES, 'zeek/wikipedia.pcap.zeek.dns.log'));
+  const zeek = readZeekTsv(join(ORACLES, 'zeek/wikipedia.pcap.zeek.dns.log'));
   // Zeek's DNS analyzer also runs on NetBIOS (137); Vigil logs those in netbios.log (below).
   const zeekDns = zeek.filter((z) => z['id.resp_p'] !== '137');
   assert.equal(zeekDns.length, 26);
@@ -81,7 +68,7 @@ test('zeek wikipedia.pcap: every DNS/mDNS/LLMNR row of dns.log, field by field',
 
 test('zeek dns-txt-multiple.pcap: CNAME chain and multi-string TXT as Zeek renders them', async () => {
   const r = await analyzeFile(pcap('zeek/dns-txt-multiple.pcap'));
-  const [z] = zeekTsv(join(ORACLES, 'zeek/dns-txt-multiple.pcap.zeek.dns.log'));
+  const [z] = readZeekTsv(join(ORACLES, 'zeek/dns-txt-multiple.pcap.zeek.dns.log'));
   const ours = r.of('dns');
   assert.equal(ours.length, 1);
   const want = zeekDnsRow(z);
@@ -101,7 +88,7 @@ test('zeek dns-txt-multiple.pcap: CNAME chain and multi-string TXT as Zeek rende
 
 test('zeek pcapng-multi-interface.pcapng: the three DNS flows are service dns, with records', async () => {
   const r = await analyzeFile(pcap('zeek/pcapng-multi-interface.pcapng'));
-  const zeek = zeekTsv(join(ORACLES, 'zeek/pcapng-multi-interface.pcapng.zeek.conn.log'));
+  const zeek = readZeekTsv(join(ORACLES, 'zeek/pcapng-multi-interface.pcapng.zeek.conn.log'));
   const key = (c: LogFields | Record<string, string>): string => `${c['id.orig_h']}:${c['id.orig_p']}`;
   const conns = new Map(r.of('conn').map((c) => [key(c), c]));
   for (const z of zeek) {

@@ -8,22 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ORACLES, analyzeFile, pcap } from '../helpers/analyze.js';
 import type { LogFields } from '../../src/decode/app/analyzer.js';
+import { readZeekTsv } from './oracles.js';
 
-/** Rows of a Zeek TSV log (btest baseline) as field → raw string maps. */
-function zeekTsv(path: string): Record<string, string>[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  let fields: string[] = [];
-  const rows: Record<string, string>[] = [];
-  for (const line of lines) {
-    if (line.startsWith('#fields\t')) fields = line.split('\t').slice(1);
-    if (line === '' || line.startsWith('#')) continue;
-    const cols = line.split('\t');
-    const row: Record<string, string> = {};
-    fields.forEach((f, i) => { row[f] = cols[i]; });
-    rows.push(row);
-  }
-  return rows;
-}
 
 const STRINGS = ['id.orig_h', 'id.resp_h', 'method', 'host', 'uri', 'referrer', 'version', 'user_agent',
   'origin', 'status_msg', 'info_msg', 'username'];
@@ -48,7 +34,7 @@ function noHttpWeirds(weirds: Record<string, number>): void {
 
 test('zeek http-get.pcap: http.log equals Zeek field by field, conn.log service http', async () => {
   const r = await analyzeFile(pcap('zeek/http-get.pcap'));
-  const zeek = zeekTsv(join(ORACLES, 'zeek/http-get.pcap.zeek.http.log'));
+  const zeek = readZeekTsv(join(ORACLES, 'zeek/http-get.pcap.zeek.http.log'));
   const ours = r.of('http');
   assert.equal(zeek.length, 1);
   assert.equal(ours.length, 1);
@@ -64,7 +50,7 @@ test('zeek http-get.pcap: http.log equals Zeek field by field, conn.log service 
 
 test('zeek wikipedia.pcap: every Zeek http.log row, pipelined trans_depth included', async () => {
   const r = await analyzeFile(pcap('zeek/wikipedia.pcap'));
-  const zeek = zeekTsv(join(ORACLES, 'zeek/wikipedia.pcap.zeek.http.log'));
+  const zeek = readZeekTsv(join(ORACLES, 'zeek/wikipedia.pcap.zeek.http.log'));
   const ours = r.of('http');
   assert.equal(zeek.length, 14);
   for (const z of zeek) {

@@ -6,6 +6,7 @@
  * that a misread oracle fails loudly instead of comparing against nothing.
  */
 import { readFileSync } from 'node:fs';
+import { ipv6String } from '../../src/util/addr.js';
 
 // ---- Zeek TSV logs --------------------------------------------------------------------------
 
@@ -418,45 +419,23 @@ function scalar(t: string, no: number): YamlValue {
 /** Canonical text of an IP address (IPv6 compressed, lower case) for joining across tools. */
 export function canonIp(ip: string): string {
   if (!ip.includes(':')) return ip;
-  // Expand, then compress the longest run of zero groups (RFC 5952).
+  // Expand to eight groups, then print with the engine's RFC 5952 formatter.
   let head = ip.toLowerCase();
   let v4tail: string[] = [];
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(head);
   if (v4) {
     const p = v4[1].split('.').map(Number);
     v4tail = [((p[0] << 8) | p[1]).toString(16), ((p[2] << 8) | p[3]).toString(16)];
-    head = head.slice(0, -v4[1].length) + 'x:x';
+    head = head.slice(0, -v4[1].length - 1);
   }
   const [a, b] = head.split('::');
-  const left = a ? a.split(':') : [];
-  const right = b !== undefined ? (b ? b.split(':') : []) : [];
-  const groups = b !== undefined ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  if (v4) groups.splice(6, 2, ...v4tail);
-  const g = groups.map((x) => parseInt(x, 16));
+  const left = a ? a.split(':').filter((x) => x !== '') : [];
+  const right = b !== undefined && b !== '' ? b.split(':').filter((x) => x !== '') : [];
+  const fill = 8 - left.length - right.length - v4tail.length;
+  const g = [...left, ...(b !== undefined ? new Array<string>(Math.max(0, fill)).fill('0') : []), ...right, ...v4tail].map((x) => parseInt(x, 16));
   if (g.length !== 8 || g.some((x) => Number.isNaN(x))) return ip;
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
-    return '::ffff:' + [g[6] >> 8, g[6] & 255, g[7] >> 8, g[7] & 255].join('.');
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      s += i === 0 ? '::' : ':';
-      i += bestLen - 1;
-      continue;
-    }
-    s += g[i].toString(16);
-    if (i < 7) s += ':';
-  }
-  return s;
+  const words = [0, 2, 4, 6].map((k) => ((g[k] << 16) | g[k + 1]) >>> 0);
+  return ipv6String(words);
 }
 
 /** Direction-free key of a flow: protocol plus both endpoints in a fixed order. */

@@ -8,25 +8,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ORACLES, analyzeFile, pcap } from '../helpers/analyze.js';
+import { readZeekTsv } from './oracles.js';
 
-function zeekTsv(path: string): Record<string, string>[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  let fields: string[] = [];
-  const rows: Record<string, string>[] = [];
-  for (const line of lines) {
-    if (line.startsWith('#fields\t')) fields = line.split('\t').slice(1);
-    if (line === '' || line.startsWith('#')) continue;
-    const cols = line.split('\t');
-    const row: Record<string, string> = {};
-    fields.forEach((f, i) => { row[f] = cols[i]; });
-    rows.push(row);
-  }
-  return rows;
-}
 
 test('zeek ssh_kex_curve25519.pcap: ssh.log equals Zeek, auth heuristic included', async () => {
   const r = await analyzeFile(pcap('zeek/ssh_kex_curve25519.pcap'));
-  const z = zeekTsv(join(ORACLES, 'zeek/ssh_kex_curve25519.pcap.zeek.ssh.log'));
+  const z = readZeekTsv(join(ORACLES, 'zeek/ssh_kex_curve25519.pcap.zeek.ssh.log'));
   const ours = r.of('ssh');
   assert.equal(z.length, 1);
   assert.equal(ours.length, 1);
