@@ -26,9 +26,23 @@ function joinDecimal(v: readonly number[]): string {
 type OneShot = (alg: string, data: string, enc: 'hex') => string;
 const oneShot = (nodeCrypto as unknown as { hash?: OneShot }).hash;
 
+/**
+ * A device sends the same hello again and again, so the same fingerprint strings recur: keep a
+ * bounded memo of string → hash (cleared when full; rule 4).
+ */
+const MEMO_MAX = 4096;
+const memo = { md5: new Map<string, string>(), sha256: new Map<string, string>() };
+
 function hashHex(alg: 'md5' | 'sha256', s: string): string {
-  // Fingerprint strings are ASCII (digits, hex, separators), so UTF-8 and latin1 agree.
-  return oneShot ? oneShot(alg, s, 'hex') : nodeCrypto.createHash(alg).update(s, 'latin1').digest('hex');
+  const m = memo[alg];
+  let h = m.get(s);
+  if (h === undefined) {
+    // Fingerprint strings are ASCII (digits, hex, separators), so UTF-8 and latin1 agree.
+    h = oneShot ? oneShot(alg, s, 'hex') : nodeCrypto.createHash(alg).update(s, 'latin1').digest('hex');
+    if (m.size >= MEMO_MAX) m.clear();
+    m.set(s, h);
+  }
+  return h;
 }
 
 export function md5Hex(s: string): string {
@@ -48,8 +62,18 @@ export function ja3sString(sh: ServerHello): string {
   return sh.version + ',' + sh.cipher + ',' + joinDecimal(sh.extensions);
 }
 
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => (i | 0x100).toString(16).slice(1));
+
 function hex4(v: number): string {
-  return (v | 0x10000).toString(16).slice(1);
+  return HEX2[(v >> 8) & 255] + HEX2[v & 255];
+}
+
+/** Sorted 4-hex list: sorting the numbers gives the same order as sorting the zero-padded hex. */
+function sortedHexList(v: number[]): string {
+  v.sort((x, y) => x - y);
+  let s = '';
+  for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + hex4(v[i]);
+  return s;
 }
 
 function twoDigits(n: number): string {
@@ -73,28 +97,26 @@ export function ja4Parts(ch: ClientHello): Ja4Parts {
   for (const v of ch.supportedVersions) if (!isGrease(v) && v > best) best = v;
   if (best >= 0) version = best;
 
-  const ciphers: string[] = [];
-  for (const v of ch.ciphers) if (!isGrease(v)) ciphers.push(hex4(v));
+  const ciphers: number[] = [];
+  for (const v of ch.ciphers) if (!isGrease(v)) ciphers.push(v);
   let extCount = 0;
   let hasSni = false;
-  const exts: string[] = [];
+  const exts: number[] = [];
   for (const v of ch.extensions) {
     if (isGrease(v)) continue;
     extCount++;
     if (v === EXT_SERVER_NAME) { hasSni = true; continue; }
     if (v === EXT_ALPN) continue;
-    exts.push(hex4(v));
+    exts.push(v);
   }
-  const sigs: string[] = [];
-  for (const v of ch.sigAlgs) if (!isGrease(v)) sigs.push(hex4(v));
-  ciphers.sort();
-  exts.sort();
+  let sigs = '';
+  for (const v of ch.sigAlgs) if (!isGrease(v)) sigs += (sigs ? ',' : '') + hex4(v);
 
   const a = 't' + ja4VersionCode(version) + (hasSni ? 'd' : 'i') + twoDigits(ciphers.length)
     + twoDigits(extCount) + ch.ja4Alpn;
-  let c = exts.join(',');
-  if (sigs.length > 0) c += '_' + sigs.join(',');
-  return { a, b: ciphers.join(','), c };
+  let c = sortedHexList(exts);
+  if (sigs.length > 0) c += '_' + sigs;
+  return { a, b: sortedHexList(ciphers), c };
 }
 
 export function ja4(ch: ClientHello): string {
