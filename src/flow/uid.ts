@@ -41,20 +41,19 @@ export class UidGenerator {
 
   /** A new uid with the given prefix letter (`C` connections, `F` files). */
   next(prefix = 'C'): string {
-    // Three 32-bit draws give 96 bits; 17 base62 digits hold 101 bits. Digits are drawn from
-    // each word in turn (no BigInt), and the string is made in one call (no 17-step concat).
-    let a = this.#next();
-    let b = this.#next();
-    let c = this.#next();
+    // 17 base62 digits from 96 random bits, six bits per digit reduced mod 62 (a slight bias
+    // toward the first two digits is irrelevant for an identifier), made in one call.
+    const a = this.#next();
+    const b = this.#next();
+    const c = this.#next();
     const d = DIGITS;
-    for (let i = 0; i < 17; i++) {
-      const w = i % 3;
-      let v: number;
-      if (w === 0) { v = a % 62; a = (a - v) / 62; }
-      else if (w === 1) { v = b % 62; b = (b - v) / 62; }
-      else { v = c % 62; c = (c - v) / 62; }
-      d[i] = CODES[v];
+    for (let i = 0; i < 5; i++) {
+      d[i] = CODES[((a >>> (i * 6)) & 63) % 62];
+      d[i + 5] = CODES[((b >>> (i * 6)) & 63) % 62];
+      d[i + 10] = CODES[((c >>> (i * 6)) & 63) % 62];
     }
+    d[15] = CODES[((a >>> 30) | ((b >>> 30) << 2) | ((c >>> 30) << 4)) % 62];
+    d[16] = CODES[(((a ^ b ^ c) >>> 13) & 63) % 62];
     return prefix + String.fromCharCode(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16]);
   }
 }

@@ -41,10 +41,13 @@ export class LogDirectory implements RecordSink {
   readonly #files = new Map<string, LogFile>();
   readonly #only: Set<string> | null;
   readonly #observer = hostname();
+  readonly #ecs: boolean;
+  #connFile: LogFile | null = null;
 
   constructor(dir: string, format: LogFormat, only: readonly string[] | null = null) {
     this.#dir = dir;
     this.#format = format;
+    this.#ecs = format === 'ecs';
     this.#only = only ? new Set(only) : null;
     try {
       mkdirSync(dir, { recursive: true });
@@ -63,9 +66,13 @@ export class LogDirectory implements RecordSink {
   }
 
   conn(r: ConnRecord): void {
-    if (this.#only !== null && !this.#only.has('conn')) return;
-    const line = this.#format === 'ecs' ? JSON.stringify(ecsDocument('conn', r.ts, r.connInfo(), r.toFields(), this.#observer)) + '\n' : zeekConnLine(r);
-    this.#write(this.#file('conn'), line);
+    // One record per flow: the most frequent call, so its file is looked up once.
+    let f = this.#connFile;
+    if (f === null) {
+      if (this.#only !== null && !this.#only.has('conn')) return;
+      f = this.#connFile = this.#file('conn');
+    }
+    this.#write(f, this.#ecs ? JSON.stringify(ecsDocument('conn', r.ts, r.connInfo(), r.toFields(), this.#observer)) + '\n' : zeekConnLine(r));
   }
 
   #file(path: string): LogFile {
