@@ -14,6 +14,7 @@ command -v tshark >/dev/null 2>&1 || need_pkgs+=(tshark)
 command -v capinfos >/dev/null 2>&1 || need_pkgs+=(wireshark-common)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
+command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
