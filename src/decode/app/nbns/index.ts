@@ -7,6 +7,7 @@
  * `<1d>` master browser).
  */
 import type { AppAnalyzer, AppAnalyzerFactory, AppSink, ConnInfo } from '../analyzer.js';
+import { DatagramAnalyzer } from '../datagram-analyzer.js';
 import { NbnsParser, TYPE_NB, TYPE_NBSTAT, type NbnsReport } from './parser.js';
 import type { NetbiosLogRecord } from './types.js';
 
@@ -37,18 +38,11 @@ function typeName(t: number): string {
   return 'type-' + t;
 }
 
-class NbnsAnalyzer implements AppAnalyzer, NbnsReport {
-  confirmed = false;
-  done = false;
-  private readonly conn: ConnInfo;
-  private readonly sink: AppSink;
+class NbnsAnalyzer extends DatagramAnalyzer implements NbnsReport {
   private readonly parser: NbnsParser;
-  private ts = 0;
-  private failures = 0;
 
   constructor(conn: ConnInfo, sink: AppSink, parser: NbnsParser) {
-    this.conn = conn;
-    this.sink = sink;
+    super(conn, sink, MAX_FAILURES);
     this.parser = parser;
   }
 
@@ -57,7 +51,7 @@ class NbnsAnalyzer implements AppAnalyzer, NbnsReport {
     this.ts = ts;
     const m = this.parser.parse(buf, off, len, this);
     if (!m.ok || !m.hasName) {
-      if (!this.confirmed && ++this.failures >= MAX_FAILURES) this.done = true;
+      this.failed();
       return;
     }
     this.confirmed = true;
@@ -79,18 +73,6 @@ class NbnsAnalyzer implements AppAnalyzer, NbnsReport {
     if (m.nbstatNames !== null) f.nbstat_names = m.nbstatNames;
     if (m.mac !== '') f.mac = m.mac;
     this.sink.log('netbios', ts, this.conn, f);
-  }
-
-  gap(_isOrig: boolean, _len: number): void {}
-
-  finish(_ts: number): void {}
-
-  weird(name: string, addl?: string): void {
-    this.sink.weird(name, this.ts, this.conn, addl);
-  }
-
-  count(name: string): void {
-    this.sink.count(name);
   }
 }
 

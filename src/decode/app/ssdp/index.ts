@@ -5,6 +5,7 @@
  * form their own flow; UDP port matching (either side) catches them.
  */
 import type { AppAnalyzer, AppAnalyzerFactory, AppSink, ConnInfo } from '../analyzer.js';
+import { DatagramAnalyzer } from '../datagram-analyzer.js';
 import { looksLikeSsdp, METHOD_MSEARCH, METHOD_NONE, METHOD_NOTIFY, SsdpParser, type SsdpReport } from './parser.js';
 import type { SsdpLogRecord } from './types.js';
 
@@ -12,18 +13,11 @@ export const SSDP_PORT = 1900;
 /** Non-SSDP datagrams tolerated before an unconfirmed flow is given up. */
 const MAX_FAILURES = 4;
 
-class SsdpAnalyzer implements AppAnalyzer, SsdpReport {
-  confirmed = false;
-  done = false;
-  private readonly conn: ConnInfo;
-  private readonly sink: AppSink;
+class SsdpAnalyzer extends DatagramAnalyzer implements SsdpReport {
   private readonly parser: SsdpParser;
-  private ts = 0;
-  private failures = 0;
 
   constructor(conn: ConnInfo, sink: AppSink, parser: SsdpParser) {
-    this.conn = conn;
-    this.sink = sink;
+    super(conn, sink, MAX_FAILURES);
     this.parser = parser;
   }
 
@@ -32,7 +26,7 @@ class SsdpAnalyzer implements AppAnalyzer, SsdpReport {
     this.ts = ts;
     const m = this.parser.parse(buf, off, len, this);
     if (m.method === METHOD_NONE) {
-      if (!this.confirmed && ++this.failures >= MAX_FAILURES) this.done = true;
+      this.failed();
       return;
     }
     this.confirmed = true;
@@ -47,18 +41,6 @@ class SsdpAnalyzer implements AppAnalyzer, SsdpReport {
     if (m.st !== undefined) f.st = m.st;
     if (m.userAgent !== undefined) f.user_agent = m.userAgent;
     this.sink.log('ssdp', ts, this.conn, f);
-  }
-
-  gap(_isOrig: boolean, _len: number): void {}
-
-  finish(_ts: number): void {}
-
-  weird(name: string, addl?: string): void {
-    this.sink.weird(name, this.ts, this.conn, addl);
-  }
-
-  count(name: string): void {
-    this.sink.count(name);
   }
 }
 
