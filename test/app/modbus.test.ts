@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createModbusFactory } from '../../src/decode/app/modbus/index.js';
 import type { AppAnalyzer } from '../../src/decode/app/analyzer.js';
 import { RecordingSink, testConn } from '../helpers/app-harness.js';
+import { truncateAndFlip } from '../helpers/robustness.js';
 
 const conn = testConn({ proto: 'tcp', respP: 502 });
 
@@ -224,24 +225,7 @@ test('robustness: every truncation and bit flip, any split, never throws', () =>
     adu(2, 1, 0x17, [...be16(3), ...be16(6), ...be16(14), ...be16(3), 6, 0, 0xff, 0, 0xff, 0, 0xff]),
     adu(3, 1, 0x0f, [...be16(0x13), ...be16(10), 2, 0xcd, 1]),
   ]);
-  for (let cut = 0; cut <= msgs.length; cut++) {
-    for (const isOrig of [true, false]) {
-      const { a } = setup();
-      a.deliver(isOrig, msgs, 0, cut, 1);
-      a.finish(2);
-    }
-  }
-  for (let i = 0; i < msgs.length; i++) {
-    for (let bit = 0; bit < 8; bit++) {
-      const m = Buffer.from(msgs);
-      m[i] ^= 1 << bit;
-      const { a } = setup();
-      a.deliver(true, m, 0, m.length, 1);
-      a.gap(false, 10);
-      a.deliver(false, m, 0, m.length, 1);
-      a.finish(2);
-    }
-  }
+  truncateAndFlip(msgs, () => setup().a, 10);
   // Random junk in random splits.
   let seed = 12345;
   const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 0) % 256;
