@@ -106,22 +106,31 @@ export function parseClientHello(buf: Uint8Array, off: number, len: number): Cli
   p += cmLen;
   // SSLv3-era hellos may end here: no extensions block at all.
   if (p === end) return ch;
-  if (p + 2 > end) return 'bad_extensions';
-  const extLen = u16(buf, p);
+  return walkExtensions(buf, p, end, ch, clientExtension) ? ch : 'bad_extensions';
+}
+
+/**
+ * Walks the extensions block at p (2-byte length, then type/length/body entries up to `end`),
+ * recording each type in wire order and handing bodies to `decode`. False when the framing is bad.
+ */
+function walkExtensions<H extends { extensions: number[]; badExtensions: number[] }>(
+  buf: Uint8Array, p: number, end: number, h: H,
+  decode: (h: H, type: number, b: Uint8Array, o: number, n: number) => boolean,
+): boolean {
+  if (p + 2 > end) return false;
+  const extEnd = p + 2 + u16(buf, p);
   p += 2;
-  if (p + extLen > end) return 'bad_extensions';
-  const extEnd = p + extLen;
+  if (extEnd > end) return false;
   while (p + 4 <= extEnd) {
     const type = u16(buf, p);
     const n = u16(buf, p + 2);
     p += 4;
-    if (p + n > extEnd) return 'bad_extensions';
-    ch.extensions.push(type);
-    if (!clientExtension(ch, type, buf, p, n)) ch.badExtensions.push(type);
+    if (p + n > extEnd) return false;
+    h.extensions.push(type);
+    if (!decode(h, type, buf, p, n)) h.badExtensions.push(type);
     p += n;
   }
-  if (p !== extEnd) return 'bad_extensions';
-  return ch;
+  return p === extEnd;
 }
 
 /** Decodes one ClientHello extension body; false when it is malformed. */
@@ -218,22 +227,7 @@ export function parseServerHello(buf: Uint8Array, off: number, len: number): Ser
     p += 1; // compression method
   }
   if (p === end) return sh;
-  if (p + 2 > end) return 'bad_extensions';
-  const extLen = u16(buf, p);
-  p += 2;
-  if (p + extLen > end) return 'bad_extensions';
-  const extEnd = p + extLen;
-  while (p + 4 <= extEnd) {
-    const type = u16(buf, p);
-    const n = u16(buf, p + 2);
-    p += 4;
-    if (p + n > extEnd) return 'bad_extensions';
-    sh.extensions.push(type);
-    if (!serverExtension(sh, type, buf, p, n)) sh.badExtensions.push(type);
-    p += n;
-  }
-  if (p !== extEnd) return 'bad_extensions';
-  return sh;
+  return walkExtensions(buf, p, end, sh, serverExtension) ? sh : 'bad_extensions';
 }
 
 function serverExtension(sh: ServerHello, type: number, b: Uint8Array, o: number, n: number): boolean {
