@@ -25,3 +25,18 @@ export function truncateAndFlip(msgs: Buffer, make: () => AppAnalyzer, gapLen: n
     }
   }
 }
+
+/**
+ * For datagram analyzers: the message cut at every length, then 2,000 copies with one to four
+ * seeded random bit flips; `feed` delivers one datagram to a fresh analyzer and finishes it.
+ */
+export function truncateAndFlipDatagram(full: Buffer, feed: (msg: Buffer) => void, seed: number): void {
+  for (let n = 0; n <= full.length; n++) feed(full.subarray(0, n));
+  let s = seed;
+  const rnd = (): number => (s = (s * 1103515245 + 12345) & 0x7fffffff);
+  for (let i = 0; i < 2000; i++) {
+    const b = Buffer.from(full);
+    for (let k = 0; k < 1 + (i % 4); k++) b[rnd() % b.length] ^= 1 << (rnd() % 8);
+    feed(b);
+  }
+}
