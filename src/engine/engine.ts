@@ -23,7 +23,7 @@ import { decodeIcmp, decodeTcp, decodeUdp } from '../decode/transport/transport.
 import type { WeirdReporter } from '../decode/weirds.js';
 import type { AppAnalyzer, AppAnalyzerFactory, AppSink, ConnInfo, LogFields } from '../decode/app/analyzer.js';
 import { FlowTable, KEY_WORDS, TimeoutClass, CLASS_COUNT, type FlowTimeouts, DEFAULT_TIMEOUTS } from '../flow/table.js';
-import { icmpPorts, communityIdWords } from '../flow/community-id.js';
+import { icmpCounterpart, icmpPorts, communityIdWords } from '../flow/community-id.js';
 import { ConnRecord } from '../flow/conn-record.js';
 import { UidGenerator } from '../flow/uid.js';
 import { connState, EP_CLOSED, EP_ESTABLISHED, EP_INACTIVE, EP_PARTIAL, EP_RESET, EP_SYN_ACK_SENT, EP_SYN_SENT } from '../flow/conn-state.js';
@@ -313,9 +313,9 @@ export class Engine implements PacketSink, WeirdReporter {
     let meta = proto | (v.ipVersion << 8);
     const isIcmp = proto === IP_ICMP || proto === IP_ICMPV6;
     if (isIcmp) {
-      const m = icmpPorts(v6, v.icmpType, v.icmpCode);
-      sport = m[0];
-      dport = m[1];
+      const pair = icmpCounterpart(v6, v.icmpType);
+      sport = v.icmpType;
+      dport = pair < 0 ? v.icmpCode : pair;
       meta |= v.icmpId << 16;
     }
     meta >>>= 0;

@@ -20,9 +20,15 @@ const ICMP6_PAIRS: Record<number, number> = { 128: 129, 129: 128, 133: 134, 134:
  * flow key uses the same mapping, so that an echo request and its reply share one flow.
  */
 export function icmpPorts(v6: boolean, type: number, code: number): [number, number, boolean] {
-  const pair = v6 ? ICMP6_PAIRS[type] : ICMP4_PAIRS[type];
-  if (pair === undefined) return [type, code, true];
+  const pair = icmpCounterpart(v6, type);
+  if (pair < 0) return [type, code, true];
   return [type, pair, false];
+}
+
+/** The counterpart type of a query/reply ICMP type, or -1 for one-way types (no allocation). */
+export function icmpCounterpart(v6: boolean, type: number): number {
+  const pair = v6 ? ICMP6_PAIRS[type] : ICMP4_PAIRS[type];
+  return pair === undefined ? -1 : pair;
 }
 
 const scratch = Buffer.alloc(2 + 16 + 16 + 2 + 4);
