@@ -3,6 +3,11 @@
  * The `vigil` command. Thin: parses arguments and calls into the library.
  */
 import { runAnalyze, ANALYZE_HELP } from './commands/analyze.js';
+import { runRun, RUN_HELP } from './commands/run.js';
+import { runDevices, DEVICES_HELP } from './commands/devices.js';
+import { runAlerts, ALERTS_HELP } from './commands/alerts.js';
+import { runBaseline, BASELINE_HELP } from './commands/baseline.js';
+import { runDoctor, DOCTOR_HELP } from './commands/doctor.js';
 import { isVigilError } from '../util/errors.js';
 
 const VERSION = '0.1.0';
@@ -12,7 +17,14 @@ const HELP = `vigil ${VERSION} — network security monitor for home and small I
 Usage: vigil <command> [options]
 
 Commands:
-  analyze FILE...   read captures (pcap, pcapng, gzip, or - for stdin) and write Zeek-style logs
+  run               the live sensor: capture, know every device, learn its normal, raise alerts
+  devices           list the devices seen (and 'devices label MAC NAME' to name one)
+  alerts            list alerts (and 'alerts close ID' to mark them handled)
+  baseline          what each device has learned ('baseline status'); 'baseline accept' marks
+                    a deviation as normal
+  doctor            check the sensor's placement, privileges, disk and clock
+  analyze FILE...   read captures (pcap, pcapng, gzip, or - for stdin) and write Zeek-style logs;
+                    with --db, replay them into the database as the live sensor would
   help [COMMAND]    show help for a command
   version           print the version
 
@@ -20,6 +32,11 @@ Run 'vigil <command> --help' for a command's options.
 `;
 
 const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<number> }> = {
+  run: { help: RUN_HELP, run: runRun },
+  devices: { help: DEVICES_HELP, run: runDevices },
+  alerts: { help: ALERTS_HELP, run: runAlerts },
+  baseline: { help: BASELINE_HELP, run: runBaseline },
+  doctor: { help: DOCTOR_HELP, run: runDoctor },
   analyze: { help: ANALYZE_HELP, run: runAnalyze },
 };
 

@@ -28,13 +28,27 @@ export interface AnalyzeSummary {
 export async function analyze(paths: readonly string[], sink: RecordSink, opts: AnalyzeOptions = {}): Promise<AnalyzeSummary> {
   const engine = new Engine(createAnalyzers(), sink, opts.engine);
   const started = process.hrtime.bigint();
+  const files = await feed(engine, paths, opts.progress);
+  engine.finish();
+  return summarize(engine, files, Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** Reads every capture into `engine` (without finishing it: the caller decides when input ends). */
+export async function feed(
+  engine: Engine,
+  paths: readonly string[],
+  progress?: (file: string) => ProgressListener | undefined,
+): Promise<CaptureResult[]> {
   const files: CaptureResult[] = [];
   for (const p of paths) {
     const src = openSource(p);
-    files.push(await src.run(engine, opts.progress?.(p)));
+    files.push(await src.run(engine, progress?.(p)));
   }
-  engine.finish();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return files;
+}
+
+/** What an engine saw, for the summary and `--json`. */
+export function summarize(engine: Engine, files: CaptureResult[], seconds: number): AnalyzeSummary {
   const obj = <K>(m: Map<K, number>, name: (k: K) => string = String): Record<string, number> => {
     const o: Record<string, number> = {};
     for (const [k, v] of [...m].sort((a, b) => b[1] - a[1])) o[name(k)] = v;

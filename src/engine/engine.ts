@@ -682,6 +682,11 @@ export class Engine implements PacketSink, WeirdReporter {
     }
   }
 
+  /** Newest packet time seen (seconds): the pipeline's only clock. */
+  get now(): number {
+    return this.#now;
+  }
+
   /** End of input: every live flow becomes a conn record; analyzers flush. */
   finish(): void {
     const t = this.table;

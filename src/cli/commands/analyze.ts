@@ -3,7 +3,9 @@
  * fed from capture files.
  */
 import { parseArgs } from 'node:util';
-import { analyze, type AnalyzeSummary } from '../../engine/analyze.js';
+import { analyze, feed, summarize, type AnalyzeSummary } from '../../engine/analyze.js';
+import { loadConfig } from '../../config/load.js';
+import { openSession } from '../../sensor/session.js';
 import { LogDirectory, type LogFormat } from '../../logs/log-dir.js';
 import { NULL_SINK, type RecordSink } from '../../logs/record-sink.js';
 import { VigilError, isVigilError } from '../../util/errors.js';
@@ -20,6 +22,9 @@ Options:
   --format FMT         zeek: Zeek-style JSON lines, <log>.log (default)
                        ecs:  Elastic Common Schema NDJSON, <log>.ndjson
   --no-logs            decode and track flows but write no logs (for timing)
+  --db FILE            also replay into this database, as the live sensor would: devices,
+                       flows, baselines and alerts (logs then go only where -o says)
+  --config FILE        settings file (see docs/CONFIG.md); used with --db
   --max-flows N        live flow cap (default 262144); the stalest flows are evicted beyond it
   --json               print the summary as JSON on stdout
   --quiet              no progress bar and no summary
@@ -43,6 +48,8 @@ export async function runAnalyze(args: string[]): Promise<number> {
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
         seed: { type: 'string' },
+        db: { type: 'string' },
+        config: { type: 'string' },
       },
     });
   } catch (e) {
@@ -64,6 +71,13 @@ export async function runAnalyze(args: string[]): Promise<number> {
     process.stderr.write(`vigil analyze: --max-flows must be a whole number from 16 to 16777216.\n`);
     return 2;
   }
+  if (values.db !== undefined) return analyzeIntoDb(positionals, values.db, values.config, {
+    logsDir: values['no-logs'] ? undefined : values.output,
+    format,
+    maxFlows,
+    json: values.json === true,
+    quiet: values.quiet === true,
+  });
   const logs = values['no-logs'] ? null : new LogDirectory(values.output ?? '.', format);
   const sink: RecordSink = logs ?? NULL_SINK;
   const showProgress = !values.quiet && !values.json && process.stderr.isTTY === true;
@@ -94,6 +108,52 @@ export async function runAnalyze(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify({ ...summary, logs: logs ? Object.fromEntries(logs.counts()) : {} }, null, 2) + '\n');
   } else if (!values.quiet) {
     process.stdout.write(formatSummary(summary, logs));
+  }
+  return 0;
+}
+
+interface DbRunOptions {
+  logsDir: string | undefined;
+  format: LogFormat;
+  maxFlows: number | undefined;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** `vigil analyze --db`: the live sensor's pipeline fed from files. */
+async function analyzeIntoDb(paths: string[], db: string, configFile: string | undefined, o: DbRunOptions): Promise<number> {
+  const { config } = loadConfig(configFile, { db, ...(o.maxFlows !== undefined ? { 'engine.maxFlows': o.maxFlows } : {}) });
+  const logs = o.logsDir !== undefined ? new LogDirectory(o.logsDir, o.format) : null;
+  const session = openSession(config, {
+    ...(logs ? { sinks: [logs] } : {}),
+    log: (line) => process.stderr.write(`vigil analyze: ${line}\n`),
+  });
+  const started = process.hrtime.bigint();
+  let files;
+  try {
+    files = await feed(session.pipeline.engine, paths);
+  } catch (e) {
+    session.close();
+    logs?.close();
+    if (isVigilError(e)) {
+      process.stderr.write(`vigil analyze: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  session.close();
+  logs?.close();
+  const summary = summarize(session.pipeline.engine, files, Number(process.hrtime.bigint() - started) / 1e9);
+  for (const f of summary.files) {
+    if (f.problem) process.stderr.write(`vigil analyze: warning: ${f.name}: ${f.problem}; everything before that point was analyzed.\n`);
+  }
+  const stats = session.pipeline.stats();
+  const extra = { db: session.dbPath, devices: session.pipeline.inventory.size, alerts: session.pipeline.alerts.raised, stats };
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ ...summary, ...extra, logs: logs ? Object.fromEntries(logs.counts()) : {} }, null, 2) + '\n');
+  } else if (!o.quiet) {
+    process.stdout.write(formatSummary(summary, logs));
+    process.stdout.write(`database  ${session.dbPath}: ${n(extra.devices)} devices, ${n(extra.alerts)} alerts raised\n`);
   }
   return 0;
 }

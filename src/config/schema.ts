@@ -1,0 +1,99 @@
+/**
+ * Every configuration key Vigil reads, with its default, in one place (DESIGN: "one schema with
+ * every default; validated once at start, fail fast"). The config file is YAML; every key is
+ * optional. A key that is not listed here is an error (a typo must not silently fall back to a
+ * default), and so is a value of the wrong type or out of range.
+ */
+
+export interface CaptureConfig {
+  /** Interface to capture on; `auto` = the interface of the default route. */
+  interface: string;
+  /** BPF filter for the helper, '' for none. */
+  bpf: string;
+  snaplen: number;
+  helper: 'tcpdump' | 'dumpcap';
+  /** Path of the helper binary; '' = the privileged copy from scripts/install-capture.sh, else PATH. */
+  helperPath: string;
+}
+
+export interface StoreConfig {
+  flowsDays: number;
+  dnsDays: number;
+  alertsDays: number;
+  /** Size cap of the database file in MB: the oldest flows and DNS rows go first. */
+  maxMB: number;
+  /** Individual flow rows kept per second (token bucket); flows over it still count in hourly rollups. */
+  flowRowsPerSecond: number;
+  flowRowsBurst: number;
+}
+
+export interface VigilConfig {
+  /** Where the database and state live: `./data` in a checkout, `/var/lib/vigil` when installed. */
+  dataDir: string;
+  /** Database file; '' = `<dataDir>/vigil.db`. */
+  db: string;
+  capture: CaptureConfig;
+  engine: { maxFlows: number };
+  devices: { max: number; newDeviceGraceSeconds: number };
+  baseline: { learningDays: number };
+  store: StoreConfig;
+  enrich: {
+    /** Your own MMDB for countries (GeoLite2-Country/City); '' = the bundled DB-IP/whois data. */
+    geoDb: string;
+    /** Your own ASN MMDB (GeoLite2-ASN); '' = the bundled ip-location-db ASN data. */
+    asnDb: string;
+  };
+  logs: {
+    /** Also write Zeek-style logs to this directory; '' = none. */
+    dir: string;
+    format: 'zeek' | 'ecs';
+  };
+}
+
+export const DEFAULTS: VigilConfig = {
+  dataDir: './data',
+  db: '',
+  capture: { interface: 'auto', bpf: '', snaplen: 262144, helper: 'tcpdump', helperPath: '' },
+  engine: { maxFlows: 262144 },
+  devices: { max: 2048, newDeviceGraceSeconds: 3600 },
+  baseline: { learningDays: 7 },
+  store: {
+    flowsDays: 30,
+    dnsDays: 30,
+    alertsDays: 180,
+    maxMB: 2048,
+    flowRowsPerSecond: 20,
+    flowRowsBurst: 1200,
+  },
+  enrich: { geoDb: '', asnDb: '' },
+  logs: { dir: '', format: 'zeek' },
+};
+
+/** How each leaf is checked: a type and, for numbers, a range; for strings, optional choices. */
+export type Rule =
+  | { kind: 'number'; min: number; max: number; integer?: boolean }
+  | { kind: 'string'; choices?: readonly string[] };
+
+export const RULES: Record<string, Rule> = {
+  dataDir: { kind: 'string' },
+  db: { kind: 'string' },
+  'capture.interface': { kind: 'string' },
+  'capture.bpf': { kind: 'string' },
+  'capture.snaplen': { kind: 'number', min: 64, max: 262144, integer: true },
+  'capture.helper': { kind: 'string', choices: ['tcpdump', 'dumpcap'] },
+  'capture.helperPath': { kind: 'string' },
+  'engine.maxFlows': { kind: 'number', min: 1024, max: 16_777_216, integer: true },
+  'devices.max': { kind: 'number', min: 1, max: 1_000_000, integer: true },
+  'devices.newDeviceGraceSeconds': { kind: 'number', min: 0, max: 365 * 86400 },
+  'baseline.learningDays': { kind: 'number', min: 0, max: 365 },
+  'store.flowsDays': { kind: 'number', min: 0, max: 3650 },
+  'store.dnsDays': { kind: 'number', min: 0, max: 3650 },
+  'store.alertsDays': { kind: 'number', min: 1, max: 3650 },
+  'store.maxMB': { kind: 'number', min: 16, max: 10_000_000 },
+  'store.flowRowsPerSecond': { kind: 'number', min: 0, max: 1_000_000 },
+  'store.flowRowsBurst': { kind: 'number', min: 0, max: 100_000_000 },
+  'enrich.geoDb': { kind: 'string' },
+  'enrich.asnDb': { kind: 'string' },
+  'logs.dir': { kind: 'string' },
+  'logs.format': { kind: 'string', choices: ['zeek', 'ecs'] },
+};

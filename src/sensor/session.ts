@@ -1,0 +1,77 @@
+/**
+ * Opens what a sensor run needs (store, pipeline) from a validated config, and closes it in the
+ * right order. Shared by `vigil run` (live) and `vigil analyze --db` (replay).
+ */
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
+import { dbPath } from '../config/load.js';
+import type { VigilConfig } from '../config/schema.js';
+import type { RecordSink } from '../logs/record-sink.js';
+import type { EngineOptions } from '../engine/engine.js';
+import { AlertManager } from '../alert/manager.js';
+import { Pipeline } from './pipeline.js';
+
+export interface SessionOptions {
+  readonly sinks?: readonly RecordSink[];
+  readonly engine?: Partial<EngineOptions>;
+  readonly log?: (line: string) => void;
+  readonly alerts?: AlertManager;
+}
+
+export interface Session {
+  readonly pipeline: Pipeline;
+  readonly store: Store;
+  readonly dbPath: string;
+  /** Finishes the pipeline (flushing flows) and closes the store. */
+  close(): void;
+}
+
+export function storeFor(config: VigilConfig, log: (line: string) => void = () => {}): { store: Store; path: string; recovered: { movedTo: string; reason: string } | null } {
+  const path = dbPath(config);
+  const s = config.store;
+  const opened = openStore({
+    path,
+    retention: { flowsDays: s.flowsDays, dnsDays: s.dnsDays, alertsDays: s.alertsDays, maxBytes: s.maxMB * 1024 * 1024 },
+    flowBudget: { perSecond: s.flowRowsPerSecond, burst: s.flowRowsBurst },
+    onError: (msg: string) => log(msg),
+  });
+  return { store: opened.store, path, recovered: opened.recovered };
+}
+
+export function openSession(config: VigilConfig, opts: SessionOptions = {}): Session {
+  const log = opts.log ?? (() => {});
+  const { store, path, recovered } = storeFor(config, log);
+  const pipeline = new Pipeline({
+    config,
+    store,
+    ...(opts.sinks ? { sinks: opts.sinks } : {}),
+    ...(opts.alerts ? { alerts: opts.alerts } : {}),
+    ...(opts.engine ? { engine: opts.engine } : {}),
+    log,
+  });
+  if (recovered) {
+    const now = Date.now() / 1000;
+    pipeline.alerts.raise({
+      ts: now,
+      code: 'sensor.store_recovered',
+      severity: 'high',
+      device: null,
+      summary: `The database could not be read (${recovered.reason}); it was moved to ${recovered.movedTo} and a new one was started, so history before now is only in that file.`,
+      evidence: { movedTo: recovered.movedTo, reason: recovered.reason },
+      key: `sensor.store_recovered|${recovered.movedTo}`,
+    });
+    log(`database problem: ${recovered.reason}; moved it to ${recovered.movedTo} and started a new one`);
+  }
+  let closed = false;
+  return {
+    pipeline,
+    store,
+    dbPath: path,
+    close(): void {
+      if (closed) return;
+      closed = true;
+      pipeline.finish();
+      store.close();
+    },
+  };
+}
