@@ -23,11 +23,27 @@ const WITH_PRIVATE = { allowPrivateDomains: true, extractHostname: false } as co
 const ICANN_ONLY = { allowPrivateDomains: false, extractHostname: false } as const;
 const MAX_NAME = 253;
 
-/** Lower case, without trailing dots; null when it cannot be a host name at all. */
+/**
+ * Lower case, without trailing dots; null when it cannot be a DNS host name: labels of 1-63
+ * letters, digits, '-' or '_' (service labels such as `_dmarc`), ASCII only (IDNs arrive as
+ * punycode). Checked here because tldts validates nothing when told the input is a host name.
+ */
 function normalise(name: string): string | null {
   let end = name.length;
   while (end > 0 && name.charCodeAt(end - 1) === 46) end--;
   if (end === 0 || end > MAX_NAME) return null;
+  let label = 0;
+  for (let i = 0; i < end; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 46) {
+      if (label === 0) return null; // empty label
+      label = 0;
+    } else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95) {
+      if (++label > 63) return null;
+    } else {
+      return null;
+    }
+  }
   const n = end === name.length ? name : name.slice(0, end);
   return n.toLowerCase();
 }
