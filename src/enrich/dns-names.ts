@@ -34,7 +34,7 @@ export interface DnsNamesOptions {
 }
 
 /** Names kept per address (per client): enough for the few names a CDN address serves one device. */
-export const MAX_NAMES = 4;
+export const MAX_NAMES = 8;
 /** Oldest entries looked at per sweep (once per second of packet time). */
 const SWEEP_BATCH = 64;
 const QTYPE_A = 1;

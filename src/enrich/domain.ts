@@ -5,7 +5,11 @@
  * - Private PSL suffixes are honoured: `alice.github.io`, `x.duckdns.org`, `bucket.s3.amazonaws.com`
  *   are each their own registered domain, because different people control them (a device that
  *   starts talking to a new dynamic-DNS name is exactly what we must notice). ICANN-only would
- *   fold them all into `github.io` / `duckdns.org`. Pass `{ privateSuffixes: false }` for that.
+ *   fold them all into `github.io` / `duckdns.org`, hiding `evil.duckdns.org` behind the
+ *   household's own `home.duckdns.org` (dynamic DNS is a classic IoT C2 home). The price: big
+ *   providers' shared suffixes split too (`play.googleapis.com`, `d111x.cloudfront.net` are each
+ *   a domain); the AS (Google, Amazon) still groups them. Pass `{ privateSuffixes: false }` for
+ *   ICANN-only.
  * - Names whose suffix is not on the list at all (`.local`, `.lan`, `.home`, `.internal`,
  *   `.localdomain`, single labels like `wpad`) and names under `.arpa` (reverse lookups,
  *   `home.arpa`) are local or infrastructure names: null.

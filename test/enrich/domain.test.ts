@@ -29,9 +29,13 @@ test('private PSL suffixes are honoured by default: each owner is its own domain
   assert.equal(registeredDomain('cam1.duckdns.org'), 'cam1.duckdns.org');
   assert.equal(registeredDomain('obj.my-bucket.s3.amazonaws.com'), 'my-bucket.s3.amazonaws.com');
   assert.equal(registeredDomain('github.io'), null);
+  // The price: big providers' shared suffixes split too (each API host or CDN distribution).
+  assert.equal(registeredDomain('play.googleapis.com'), 'play.googleapis.com');
+  assert.equal(registeredDomain('d111abcdef8.cloudfront.net'), 'd111abcdef8.cloudfront.net');
   // ICANN-only, on request: the hosting provider's domain.
   assert.equal(registeredDomain('alice.github.io', { privateSuffixes: false }), 'github.io');
   assert.equal(registeredDomain('cam1.duckdns.org', { privateSuffixes: false }), 'duckdns.org');
+  assert.equal(registeredDomain('play.googleapis.com', { privateSuffixes: false }), 'googleapis.com');
 });
 
 test('local names, reverse zones, IP literals and junk give null', () => {
