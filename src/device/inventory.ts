@@ -310,19 +310,19 @@ export class DeviceInventory implements RecordSink {
 
   conn(r: ConnRecord): void {
     const end = r.duration > 0 ? r.ts + r.duration : r.ts;
-    this.#clock(end);
-    if (r.origL2 !== '') this.#connSide(r.origL2, r.origH, r.localOrig, end);
-    if (r.respL2 !== '') this.#connSide(r.respL2, r.respH, r.localResp, end);
+    this.#clock(end, r.ts);
+    if (r.origL2 !== '') this.#connSide(r.origL2, r.origH, r.localOrig, r.ts, end);
+    if (r.respL2 !== '') this.#connSide(r.respL2, r.respH, r.localResp, r.ts, end);
     if (this.#pending.length > 0) this.#due();
   }
 
   // ---- per source --------------------------------------------------------------------------
 
-  #connSide(mac: string, ip: string, local: boolean, ts: number): void {
+  #connSide(mac: string, ip: string, local: boolean, start: number, ts: number): void {
     if (!isUnicastMac(mac)) return;
     const kind = connSideKind(ip, local);
     if (kind !== AddrKind.Public) {
-      const e = this.#sighting(mac, ts, ip, kind, false);
+      const e = this.#sighting(mac, ts, ip, kind, false, start);
       if (e !== null) this.#earlyAlert(e);
       return;
     }
@@ -376,7 +376,7 @@ export class DeviceInventory implements RecordSink {
     let ip = final === 'ACK' ? str(f.assigned_addr) : null;
     const clientAddr = str(f.client_addr);
     if (ip === null && clientAddr !== null && origs.includes(clientAddr)) ip = clientAddr;
-    const e = this.#sighting(mac, end, ip ?? '0.0.0.0', ip === null ? AddrKind.Unspecified : addrKind(ip), true);
+    const e = this.#sighting(mac, end, ip ?? '0.0.0.0', ip === null ? AddrKind.Unspecified : addrKind(ip), true, ts);
     if (e === null) return;
     e.dhcpSeen = true;
     const host = this.#cleanOrNull(str(f.host_name));
@@ -495,12 +495,13 @@ export class DeviceInventory implements RecordSink {
 
   // ---- state -------------------------------------------------------------------------------
 
-  #clock(ts: number): void {
-    if (!Number.isFinite(ts)) return;
+  /** Packet time moves to `ts`; `start` is the oldest packet behind the record (a flow's first). */
+  #clock(ts: number, start: number = ts): void {
+    if (!Number.isFinite(ts) || !Number.isFinite(start)) return;
     if (ts > this.#now) this.#now = ts;
     // Without a persisted start, the start is the earliest packet time seen (records of long
     // flows arrive after newer ones).
-    if (!this.#startedFixed && (this.#startedAt === null || ts < this.#startedAt)) this.#startedAt = ts;
+    if (!this.#startedFixed && (this.#startedAt === null || start < this.#startedAt)) this.#startedAt = start;
   }
 
   #inGrace(ts: number): boolean {
@@ -513,17 +514,21 @@ export class DeviceInventory implements RecordSink {
    * (local or unspecified address; any address when `anyAddress`, for ARP, ND and DHCP, which
    * only devices on the segment send); records local addresses. Returns the device, if any.
    */
-  #sighting(mac: string, ts: number, ip: string, kind: AddrKind, anyAddress: boolean): Entry | null {
+  #sighting(mac: string, ts: number, ip: string, kind: AddrKind, anyAddress: boolean, start: number = ts): Entry | null {
     if (kind === AddrKind.Ignore || !isUnicastMac(mac)) return null;
     let e: Entry | null | undefined = this.#devices.get(mac);
     if (e === undefined) {
       if (kind === AddrKind.Public && !anyAddress) return null;
-      e = this.#create(mac, ts);
+      e = this.#create(mac, start);
       if (e === null) return null;
-    } else {
-      this.#touch(e, ts);
+    } else if (start < ts) {
+      this.#touch(e, start);
     }
-    if (kind === AddrKind.Local) this.#addAddress(e, ip, ts, true);
+    this.#touch(e, ts);
+    if (kind === AddrKind.Local) {
+      if (start < ts) this.#addAddress(e, ip, start, true);
+      this.#addAddress(e, ip, ts, true);
+    }
     return e;
   }
 

@@ -137,7 +137,13 @@ export function vendorOf(mac: string): string | null {
   if (n < 0) return null;
   if (table === null) loadOui();
   const t = table as Table;
-  return t.s.get(Math.floor(n / 2 ** 12)) ?? t.m.get(Math.floor(n / 2 ** 20)) ?? t.l.get(Math.floor(n / 2 ** 24)) ?? null;
+  // A block registered as `Private` (null) hides its owner: it must not fall through to the
+  // IEEE's own MA-L that contains it.
+  const s = t.s.get(Math.floor(n / 2 ** 12));
+  if (s !== undefined) return s;
+  const m = t.m.get(Math.floor(n / 2 ** 20));
+  if (m !== undefined) return m;
+  return t.l.get(Math.floor(n / 2 ** 24)) ?? null;
 }
 
 /** Locally administered (U/L bit, bit 1 of the first octet): phones and OSes randomise these. */
