@@ -155,7 +155,7 @@ export class Pipeline implements RecordSink {
       remote = r.origH;
     }
     const remoteInfo = direction === 'out' || direction === 'in'
-      ? this.enricher.remote(direction === 'out' ? r.origH : r.respH, remote)
+      ? this.enricher.remote(direction === 'out' ? r.origH : r.respH, remote, r.ts)
       : null;
     return {
       ts: r.ts,
@@ -205,7 +205,7 @@ export class Pipeline implements RecordSink {
   }
 
   /** Persists what changed and advances packet-time housekeeping. Cheap when nothing changed. */
-  maintain(now: number = this.engine.now): void {
+  maintain(now: number = this.engine.now, all = false): void {
     this.#nextPersist = now + PERSIST_EVERY;
     this.baselines.tick(now);
     const store = this.store;
@@ -215,7 +215,8 @@ export class Pipeline implements RecordSink {
       return;
     }
     for (const d of this.inventory.drainDirty()) store.putDevice(d);
-    const b = this.baselines.drainDirty();
+    // Last-seen times and profiles are written every few minutes of packet time, all at the end.
+    const b = this.baselines.drainDirty({ all });
     for (const i of b.items) store.putBaselineItem(i);
     for (const p of b.profiles) store.putBaselineProfile(p);
     if (now >= this.#nextRetain) {
@@ -230,7 +231,7 @@ export class Pipeline implements RecordSink {
   /** End of input: flush flows, persist everything, commit. */
   finish(): void {
     this.engine.finish();
-    this.maintain(this.engine.now);
+    this.maintain(this.engine.now, true);
     this.store?.flush();
   }
 

@@ -33,7 +33,7 @@ export function storeFor(config: VigilConfig, log: (line: string) => void = () =
     path,
     retention: { flowsDays: s.flowsDays, dnsDays: s.dnsDays, alertsDays: s.alertsDays, maxBytes: s.maxMB * 1024 * 1024 },
     flowBudget: { perSecond: s.flowRowsPerSecond, burst: s.flowRowsBurst },
-    onError: (msg: string) => log(msg),
+    onError: (e) => log(e.message),
   });
   return { store: opened.store, path, recovered: opened.recovered };
 }
