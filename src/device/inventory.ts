@@ -616,10 +616,13 @@ export class DeviceInventory implements RecordSink {
       }
     }
     if (e.names.length >= this.#o.maxNamesPerDevice) {
+      // Keep the most recently seen names: the stalest goes, which may be the one arriving now
+      // (DHCP records reach us ~10 s after the lease, stamped with its start).
       let old = 0;
       for (let i = 1; i < e.names.length; i++) if (e.names[i].ts < e.names[old].ts) old = i;
-      e.names.splice(old, 1);
       this.#count('device.names_capped');
+      if (ts < e.names[old].ts) return;
+      e.names.splice(old, 1);
     }
     e.names.push({ source, name, ts });
     e.cluesChanged = true;
