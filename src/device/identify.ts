@@ -25,7 +25,7 @@ export interface Clues {
   readonly ssdp: readonly string[];
   /** UPnP device and service types the device announced (SSDP NT, or ST of its responses). */
   readonly ssdpTypes: readonly string[];
-  /** Network roles seen: `router_advert`, `dhcp_server`, `gateway`. */
+  /** Network roles seen: `router_advert`, `gateway`, `dhcp_router` (option 3 of a lease), `dhcp_server`. */
   readonly roles: readonly string[];
 }
 
@@ -115,7 +115,7 @@ export const RULES: readonly Rule[] = [
   // Network roles.
   r('roles', /^router_advert$/, 'router', 4, 'sends IPv6 router advertisements'),
   r('roles', /^gateway$/, 'router', 3, 'forwards internet traffic'),
-  r('roles', /^dhcp_server$/, 'router', 2, 'hands out DHCP leases'),
+  r('roles', /^dhcp_router$/, 'router', 3, 'named as the router by DHCP'),
   // Names the device gave itself (DHCP, mDNS, NetBIOS) or was given by DNS.
   r('names', /^android[-_]/i, 'phone', 3, 'Android default host name'),
   r('names', /iphone/i, 'phone', 3, 'iPhone host name'),
@@ -161,6 +161,8 @@ export const RULES: readonly Rule[] = [
   r('vendor', /^(Dell|Lenovo|Intel Corporate|ASUSTek|Micro-Star|Giga-Byte|Acer|Quanta|Wistron|Compal|Hon Hai|Liteon)/i, 'computer', 1, 'PC maker'),
   r('vendor', /VMware|Parallels|XenSource|QEMU/i, 'computer', 1, 'virtual machine'),
   r('vendor', /^(AVM|Ubiquiti|Netgear|Juniper|Cisco|MikroTik|Routerboard|Fortinet|Sagemcom|Technicolor|Arcadyan|Zyxel|DrayTek)/i, 'router', 1, 'network equipment maker'),
+  // Last, so that it loses ties: a Pi-hole or NAS may hand out leases too.
+  r('roles', /^dhcp_server$/, 'router', 1, 'hands out DHCP leases'),
 ];
 
 const FIELD_LABEL: Record<ClueField, string> = {

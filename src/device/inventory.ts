@@ -391,12 +391,11 @@ export class DeviceInventory implements RecordSink {
     if (pl !== null && pl !== e.paramList) { e.paramList = pl; this.#clueChanged(e); }
     if (host !== null) this.#addName(e, 'dhcp', host, end, true);
     if (fqdn !== null) this.#addName(e, 'dhcp_fqdn', fqdn, end, true);
-    // The server that handed out the lease is usually the router.
-    const server = str(f.server_addr);
-    if (server !== null && ip !== null) {
-      const sm = this.#ipOwner.get(server);
-      const se = sm === undefined ? undefined : this.#devices.get(sm);
-      if (se !== undefined) this.#addRole(se, 'dhcp_server');
+    // The lease names the router (option 3); the server that handed it out often is one.
+    if (ip !== null) {
+      for (const r of strs(f.routers)) this.#roleOf(r, 'dhcp_router');
+      const server = str(f.server_addr);
+      if (server !== null) this.#roleOf(server, 'dhcp_server');
     }
     if (e.randomized && e.sameAs === null) this.#tie(e);
     this.#earlyAlert(e);
@@ -639,6 +638,13 @@ export class DeviceInventory implements RecordSink {
     list.push(s);
     this.#markDirty(e);
     return true;
+  }
+
+  /** Gives a role to the device that holds a local address, if one does. */
+  #roleOf(ip: string, role: string): void {
+    const m = this.#ipOwner.get(ip);
+    const e = m === undefined ? undefined : this.#devices.get(m);
+    if (e !== undefined) this.#addRole(e, role);
   }
 
   #addRole(e: Entry, role: string): void {

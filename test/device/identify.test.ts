@@ -62,6 +62,9 @@ test('the strongest clue decides; weaker clues for the same type are kept as evi
   assert.deepEqual(g.evidence, ['Chromecast model (mDNS TXT md=Chromecast)', 'Google Cast receiver (mDNS _googlecast._tcp.local)']);
   // A Windows laptop named by the owner: the default-name rule (3) beats the PC-maker vendor (1).
   assert.equal(guess({ vendor: 'Dell Inc.', names: ['LAPTOP-AB12CD'] }).type, 'laptop');
+  // A Pi-hole handing out leases: serving DHCP is the weakest router hint and loses the tie.
+  assert.equal(guess({ vendor: 'Raspberry Pi Trading Ltd', roles: ['dhcp_server'] }).type, 'computer');
+  assert.equal(guess({ vendor: 'Raspberry Pi Trading Ltd', roles: ['dhcp_server', 'dhcp_router'] }).type, 'router');
 });
 
 test('every rule is one line: a known clue field, a type and a strength 1-4', () => {

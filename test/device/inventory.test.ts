@@ -37,10 +37,11 @@ test('DHCP: host name (NUL padding removed), parameter list, client id, acknowle
   assert.deepEqual(ips(nas), ['10.16.1.4']);
   assert.equal(nas.type, 'nas');
   assert.ok(nas.typeEvidence.some((e) => e.includes('nas1')) && nas.typeEvidence.some((e) => e.includes('Synology')), nas.typeEvidence.join(' | '));
-  // The server answered from 10.16.1.1 and handed out the lease.
+  // The server answered from 10.16.1.1 and named itself the router in the lease (option 3).
   const server = dev(all, 'a0:36:9f:4c:4c:28');
   assert.deepEqual(ips(server), ['10.16.1.1']);
   assert.equal(server.type, 'router');
+  assert.deepEqual(server.typeEvidence, ['named as the router by DHCP', 'hands out DHCP leases']);
   assert.equal(inv.macForIp('10.16.1.4'), nas.mac);
   assert.equal(inv.macForIp('10.16.1.1'), server.mac);
   const a = alerts.find((x) => x.device === nas.mac);
@@ -70,7 +71,12 @@ test('DHCP: Grandstream VoIP phone and Android phones typed from vendor, vendor 
   assert.equal(voip.dhcp.paramList, '1,3,6,42');
   assert.deepEqual(ips(voip), ['192.168.0.10'], 'the address of the ACK');
   assert.equal(voip.type, 'voip');
-  assert.equal(dev(ws, '00:08:74:ad:f1:9b').type, 'router', 'the DHCP server');
+  // The DHCP server names no router in its lease: serving DHCP alone (a Pi-hole, a NAS) is a weak
+  // router hint that loses to the vendor's.
+  const server = dev(ws, '00:08:74:ad:f1:9b');
+  assert.deepEqual(ips(server), ['192.168.0.1']);
+  assert.equal(server.type, 'computer');
+  assert.deepEqual(server.typeEvidence, ['PC maker (vendor Dell Inc.)']);
 
   const an = (await inventoryOf(pcap('ndpi/android.pcap'))).inv.all();
   const phone = dev(an, '4c:6a:f6:9f:f6:27');
