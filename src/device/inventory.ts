@@ -282,7 +282,11 @@ export class DeviceInventory implements RecordSink {
     return true;
   }
 
-  /** End of input or shutdown: raises the alerts still waiting for a name. */
+  /**
+   * End of input or shutdown: raises the new_device alerts still waiting for a name (they wait up
+   * to `alertDelaySeconds` of packet time). Call it after `engine.finish()`, which hands out the
+   * last DHCP records, or a replay shorter than the wait raises nothing.
+   */
   flush(): void {
     for (const e of this.#pending) if (e.alertPending) this.#raise(e);
     this.#pending.length = 0;
