@@ -231,6 +231,8 @@ export class Pipeline implements RecordSink {
   /** End of input: flush flows, persist everything, commit. */
   finish(): void {
     this.engine.finish();
+    // New devices wait a little for their names before their alert; at end of input, no more come.
+    this.inventory.flush();
     this.maintain(this.engine.now, true);
     this.store?.flush();
   }

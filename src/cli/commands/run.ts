@@ -65,9 +65,6 @@ export async function runRun(args: string[]): Promise<number> {
     'logs.dir': values.logs,
   });
   const say = (line: string) => process.stderr.write(`vigil: ${line}\n`);
-  if (typeof process.getuid === 'function' && process.getuid() === 0) {
-    say('running as root; Vigil does not need it: run sudo scripts/install-capture.sh once and start it as a normal user (see docs/CAPTURE.md)');
-  }
   const logs = config.logs.dir ? new LogDirectory(config.logs.dir, config.logs.format) : null;
   const session = openSession(config, { ...(logs ? { sinks: [logs] } : {}), log: say });
   const p = session.pipeline;
@@ -83,7 +80,10 @@ export async function runRun(args: string[]): Promise<number> {
     helper: config.capture.helper,
     helperPath: config.capture.helperPath || undefined,
     signal: stop.signal,
-    onEvent: (e: LiveEvent) => onLiveEvent(e, p.engine.now, say, (a) => p.alerts.raise(a)),
+    onEvent: (e: LiveEvent) => {
+      p.count(`capture.event.${e.kind}`);
+      onLiveEvent(e, p.engine.now, say, (a) => p.alerts.raise(a));
+    },
   });
   say(`capturing on ${source.name}${file ? `, settings from ${file}` : ''}; database ${session.dbPath}`);
   const timer = setInterval(() => {
@@ -133,12 +133,8 @@ function onLiveEvent(e: LiveEvent, now: number, say: (l: string) => void, raise:
       evidence: { ratio: e.ratio },
       key: `sensor.capture_loss|${Math.floor(ts / 3600)}`,
     });
-    say(`capture loss ${pct}% over the last minute`);
     return;
   }
-  say(describeLiveEvent(e));
-}
-
-function describeLiveEvent(e: LiveEvent): string {
-  return `capture: ${JSON.stringify(e)}`;
+  // Every other event is already one log line from LiveSource itself; the pipeline counts them.
+  void say;
 }
