@@ -6,13 +6,15 @@
  *    capture at 20,000 packets/s. The flow and DNS rates come from the real capture
  *    (bench-small.pcap through the engine: conn and dns records per packet); FlowRows/DnsRows
  *    built from its real records are fed at those rates, on wall time, with the default budgets,
- *    for `seconds` of wall time; the bytes this process wrote (`/proc/self/io`: `write_bytes` minus
+ *    for `seconds` of wall time, while `devices` devices are re-put every second (as the inventory
+ *    does when last-seen times move); the bytes this process wrote (`/proc/self/io`: `write_bytes` minus
  *    `cancelled_write_bytes` = what reached the block layer, `wchar` = every byte handed to
  *    write()) are extrapolated to an
  *    hour. The store is closed inside the window, so its final checkpoint is counted too.
  *
- * Usage: node dist/bench/store.js [--seconds S] [--pps N] [--capture FILE] [--page-size N]
- *                                 [--autocheckpoint N] [--batch-ms N] [--json]
+ * Usage: node dist/bench/store.js [--seconds S] [--pps N] [--capture FILE] [--rows N] [--json]
+ *          store settings to compare: [--page-size N] [--autocheckpoint N] [--batch-ms N]
+ *                                     [--flow-rate N] [--dns-rate N]
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +26,8 @@ import { analyze } from '../src/engine/analyze.js';
 import type { ConnInfo, LogFields } from '../src/decode/app/analyzer.js';
 import type { ConnRecord } from '../src/flow/conn-record.js';
 import type { RecordSink } from '../src/logs/record-sink.js';
-import { openStore, type StoreOptions } from '../src/store/open.js';
+import { STORE_DEFAULTS, openStore, type StoreOptions } from '../src/store/open.js';
+import type { Device } from '../src/device/device.js';
 import type { Direction, DnsRow, FlowRow } from '../src/store/store.js';
 
 export const STORE_TARGET_MB_PER_HOUR = 50;
@@ -44,6 +47,8 @@ export interface BenchStoreOptions {
   seconds?: number;
   /** Rows of the throughput run (200,000). */
   throughputRows?: number;
+  /** Devices the flash run re-puts every second, as the inventory does (30). */
+  devices?: number;
   /** Store options for both runs (page size, checkpoint, budgets …). */
   store?: Partial<StoreOptions>;
   log?: (line: string) => void;
@@ -201,7 +206,18 @@ function throughputRun(dir: string, t: Templates, rows: number, store: Partial<S
   return { rows, seconds, rowsPerSecond: rows / seconds, fileBytesPerRow: statSync(path).size / rows };
 }
 
-async function flashRun(dir: string, t: Templates, pps: number, seconds: number, store: Partial<StoreOptions>): Promise<BenchStoreResult['flash']> {
+function benchDevice(i: number, now: number): Device {
+  const mac = `02:00:5e:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+  return {
+    mac, firstSeen: 1_700_000_000, lastSeen: now, vendor: 'Espressif Inc.', randomized: false,
+    addresses: [{ ip: `192.168.1.${10 + i}`, firstSeen: 1_700_000_000, lastSeen: now }],
+    names: [{ source: 'dhcp', name: `esp-${i}`, ts: now }],
+    dhcp: { hostname: `esp-${i}`, fqdn: null, vendorClass: 'udhcp 1.36.1', clientId: '01' + mac.replace(/:/g, ''), paramList: '1,3,6,12,15,28,42' },
+    mdnsServices: ['_http._tcp.local'], ssdpServers: [], type: 'plug', typeEvidence: ['vendor Espressif', 'DHCP udhcp'], label: null, sameAs: null,
+  };
+}
+
+async function flashRun(dir: string, t: Templates, pps: number, seconds: number, devices: number, store: Partial<StoreOptions>): Promise<BenchStoreResult['flash']> {
   const path = join(dir, 'flash.db');
   const flowsPerSecond = (t.flowCount / t.packets) * pps;
   const dnsPerSecond = (t.dnsCount / t.packets) * pps;
@@ -217,6 +233,7 @@ async function flashRun(dir: string, t: Templates, pps: number, seconds: number,
   let flows0 = 0;
   let dns0 = 0;
   let measuring = false;
+  let lastDevicePut = -1;
   // Rows arrive every 10 ms of wall time with packet time = wall time, as a live sensor sees them.
   await new Promise<void>((done) => {
     const step = (): void => {
@@ -233,6 +250,11 @@ async function flashRun(dir: string, t: Templates, pps: number, seconds: number,
         dns0 = dnsOffered;
       }
       const now = base + el;
+      // The inventory re-puts its devices as their last-seen times move (the slow lane's load).
+      if (Math.floor(el) !== lastDevicePut) {
+        lastDevicePut = Math.floor(el);
+        for (let i = 0; i < devices; i++) s.putDevice(benchDevice(i, now));
+      }
       const wantFlows = Math.floor(el * flowsPerSecond);
       for (; flowsOffered < wantFlows; flowsOffered++) s.addFlow(fresh(t.flows[flowsOffered % t.flows.length], flowsOffered, now));
       const wantDns = t.dns.length ? Math.floor(el * dnsPerSecond) : 0;
@@ -277,7 +299,7 @@ export async function benchStore(opts: BenchStoreOptions = {}): Promise<BenchSto
     log('throughput run (no budget) …');
     const throughput = throughputRun(dir, t, opts.throughputRows ?? 200_000, store);
     log(`flash run: ${opts.seconds ?? 60} s of wall time at ${opts.pps ?? 20_000} packets/s …`);
-    const flash = await flashRun(dir, t, opts.pps ?? 20_000, opts.seconds ?? 60, store);
+    const flash = await flashRun(dir, t, opts.pps ?? 20_000, opts.seconds ?? 60, opts.devices ?? 30, store);
     return {
       source: { capture: t.capture, packets: t.packets, flows: t.flowCount, dns: t.dnsCount, templates: t.flows.length },
       throughput,
@@ -311,6 +333,7 @@ async function main(argv: string[]): Promise<number> {
       autocheckpoint: { type: 'string' },
       'batch-ms': { type: 'string' },
       'flow-rate': { type: 'string' },
+      'dns-rate': { type: 'string' },
       'rows': { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -319,7 +342,8 @@ async function main(argv: string[]): Promise<number> {
   if (values['page-size']) store.pageSize = Number(values['page-size']);
   if (values.autocheckpoint) store.walAutocheckpoint = Number(values.autocheckpoint);
   if (values['batch-ms']) store.batchMs = Number(values['batch-ms']);
-  if (values['flow-rate']) store.flowBudget = { perSecond: Number(values['flow-rate']), burst: Number(values['flow-rate']) * 60 };
+  if (values['flow-rate']) store.flowBudget = { perSecond: Number(values['flow-rate']), burst: STORE_DEFAULTS.flowBudget.burst };
+  if (values['dns-rate']) store.dnsBudget = { perSecond: Number(values['dns-rate']), burst: STORE_DEFAULTS.dnsBudget.burst };
   const r = await benchStore({
     seconds: values.seconds ? Number(values.seconds) : undefined,
     pps: values.pps ? Number(values.pps) : undefined,

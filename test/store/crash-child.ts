@@ -9,9 +9,7 @@
  */
 import { writeSync } from 'node:fs';
 import { openStore } from '../../src/store/open.js';
-import { alert, flowRow } from './fixtures.js';
-
-export const CRASH_BASE_TS = 1_700_000_000;
+import { CRASH_BASE_TS, alert, flowRow } from './fixtures.js';
 
 const path = process.argv[2];
 const { store, recovered } = openStore({

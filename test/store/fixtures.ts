@@ -58,3 +58,6 @@ export function alert(over: Partial<Alert> = {}): Alert {
 export function item(over: Partial<BaselineItem> = {}): BaselineItem {
   return { device: 'aa:bb:cc:00:00:01', kind: 'country', value: 'US', firstSeen: T0, lastSeen: T0 + 10, count: 3, state: 'learned', ...over };
 }
+
+/** Flow n of the crash test has ts = CRASH_BASE_TS + n (crash-child.ts). */
+export const CRASH_BASE_TS = 1_700_000_000;

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { openStore, type StoreOptions } from '../../src/store/open.js';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from '../../src/store/sqlite/schema.js';
 import { MAX_LAG_S } from '../../src/store/sqlite/time-ids.js';
+import { TokenBucket } from '../../src/store/sqlite/token-bucket.js';
 import { VigilError } from '../../src/util/errors.js';
 import { storeContract } from './contract.js';
 import { DAY, T0, alert, device, dnsRow, flowRow, item } from './fixtures.js';
@@ -136,6 +137,17 @@ describe('sqlite store: SD-card budget', () => {
     assert.equal(st.counters['store.flows_not_kept'], 110 - kept.length);
     assert.deepEqual(store.hourly(), [{ device: flowRow().device, hour: T0, bytesOut: 1100, bytesIn: 110, flows: 110 }]);
     store.close();
+  });
+
+  test('the token bucket refills on packet time, caps at its burst, and survives the clock stepping back', () => {
+    const b = new TokenBucket({ perSecond: 10, burst: 3 });
+    const take = (t: number, n: number) => Array.from({ length: n }, () => b.take(t)).filter(Boolean).length;
+    assert.equal(take(T0, 5), 3);
+    assert.equal(take(T0 + 0.25, 5), 2); // 2.5 tokens (a little less: T0 + 0.25 - T0 in doubles)
+    assert.equal(take(T0 + 100, 5), 3); // capped at the burst
+    assert.equal(take(T0 + 99, 5), 0); // a small step back: no refill, no reset
+    assert.equal(take(T0 + 10, 5), 0); // a large step back (an NTP correction) restarts the clock …
+    assert.equal(take(T0 + 10.25, 5), 2); // … so refills resume at once instead of after 90 s
   });
 
   test('DNS: the same (device, query, qtype) within a minute is kept once; then the budget applies', () => {
@@ -263,6 +275,7 @@ describe('sqlite store: a full disk', () => {
     assert.match(errors[0].message, new RegExp(`disk holding ${mnt} is full; free space or lower retention`));
     assert.equal(st.error, errors[0].message);
     assert.throws(() => store.flush(), (e: unknown) => e instanceof VigilError && /is full/.test(e.message));
+    assert.equal(store.retain(T0 + 40 * DAY), 0); // the sensor's timer calls it: no throw, nothing done
     // The queue is bounded: rows beyond the cap are counted, not kept.
     for (let i = 2_000; i < 4_000; i++) store.addFlow(flowRow({ ts: T0 + i, uid: 'F' + i }));
     assert.equal(store.stats().queued, 3_000);

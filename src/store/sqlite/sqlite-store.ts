@@ -202,7 +202,8 @@ export class SqliteStore implements Store {
     if (this.#soon === null && !this.#closed) {
       this.#soon = setImmediate(() => {
         this.#soon = null;
-        this.#commit(false);
+        // After a failed commit, retries belong to the batch timer (one attempt per tick).
+        if (!this.#blocked) this.#commit(false);
       });
       this.#soon.unref();
     }
@@ -254,9 +255,20 @@ export class SqliteStore implements Store {
     return this.#immediate(() => this.#s.setLabel.run(label, mac).changes > 0);
   }
 
+  /**
+   * Never throws for a write failure (the sensor calls it on a timer): a failure is reported like
+   * a failed commit (onError, stats().error) and the next call tries again.
+   */
   retain(now: number): number {
-    this.flush();
-    const r = this.#immediate(() => this.#retention.run(now));
+    this.#open();
+    if (!this.#commit(true)) return 0;
+    let r: { flows: number; dns: number; alerts: number; hourly: number };
+    try {
+      r = this.#retention.run(now);
+    } catch (e) {
+      this.#fail(e);
+      return 0;
+    }
     if (this.#flowCount !== null) this.#flowCount -= r.flows;
     if (this.#dnsCount !== null) this.#dnsCount -= r.dns;
     const n = r.flows + r.dns + r.alerts + r.hourly;
@@ -383,15 +395,15 @@ export class SqliteStore implements Store {
     };
   }
 
-  /** Commits what is queued (a failure is reported, not thrown) and closes the file. */
+  /** Commits what is queued (a failure is reported through onError, not thrown) and closes the file. */
   close(): void {
     if (this.#closed) return;
+    this.#commit(true);
+    this.#closed = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     if (this.#soon !== null) clearImmediate(this.#soon);
     this.#timer = null;
     this.#soon = null;
-    this.#commit(true);
-    this.#closed = true;
     this.#db.close();
   }
 
