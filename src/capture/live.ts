@@ -383,7 +383,7 @@ export class LiveSource implements CaptureSource {
     this.#counting = new CountingSink(sink);
     const timer = setInterval(() => {
       this.#tick();
-      progress?.(this.#bytes, 0);
+      if (progress && this.#counting) progress(this.#counting.bytes, 0);
     }, this.#statsIntervalMs);
     this.#readInterface();
     let started = false;
@@ -400,7 +400,7 @@ export class LiveSource implements CaptureSource {
             if (waiting !== state) {
               waiting = state;
               const what = state === 'missing' ? 'is gone' : 'is down';
-              this.#emit({ kind: 'interface_wait', iface, state, retryInMs: backoff, message: `interface ${iface} ${what}; capture resumes when it is back (checking every ${Math.round(backoff / 1000)} s or faster).` });
+              this.#emit({ kind: 'interface_wait', iface, state, retryInMs: backoff, message: `interface ${iface} ${what}; capture resumes by itself when it is back.` });
             }
             await sleep(backoff, signal);
             backoff = Math.min(backoff * 2, this.#restart.maxMs);

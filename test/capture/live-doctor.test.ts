@@ -128,10 +128,15 @@ test('a helper that may not capture: the check fails with the fix and nothing is
   assert.equal(r.capture, null);
 });
 
-test('an interface that does not exist: named, with the ones that do', { timeout: 30_000 }, async () => {
+test('an interface that does not exist or is down: named, with the fix', { timeout: 30_000 }, async () => {
   const run = await doctor(null, ['-i', 'vgnosuch0', '--data-dir', tmp]);
   assert.equal(run.code, 1);
   assert.match(run.stdout, /FAIL +interface +interface vgnosuch0 does not exist; interfaces here: .*\blo\b/);
+  // An interface that is there but down: said so, with the command that brings it up.
+  sh('ip', ['-n', LINK_SENSOR, 'link', 'add', 'dn0', 'type', 'veth', 'peer', 'name', 'dn1']); // created down
+  const down = await doctor(LINK_SENSOR, ['-i', 'dn0', '--data-dir', tmp]);
+  assert.equal(down.code, 1);
+  assert.match(down.stdout, /FAIL +interface +dn0 is down: bring it up \(sudo ip link set dn0 up\)\./);
   const usage = await doctor(null, ['--seconds', 'x']);
   assert.equal(usage.code, 2);
 });

@@ -155,6 +155,28 @@ test('the interface vanishing and coming back is survived', { timeout: 30_000 },
   assert.ok(src.stats()['capture.helper_restarts'] >= 1);
 });
 
+test('an interface that is down at the start is waited for, not an error', { timeout: 30_000 }, async () => {
+  sh('ip', ['link', 'set', SENSOR, 'down']);
+  const { src, ac, of } = live();
+  const counter = new Counter();
+  const done = src.run(counter);
+  try {
+    await waitFor(() => of('interface_wait').length === 1, 10_000, () => 'an interface_wait event');
+    const wait = of('interface_wait')[0];
+    assert.ok(wait.kind === 'interface_wait' && wait.state === 'down');
+    assert.match(wait.message, new RegExp(`interface ${SENSOR} is down; capture resumes by itself`));
+    assert.equal(src.helperPid, null);
+    sh('ip', ['link', 'set', SENSOR, 'up']);
+    await waitFor(() => of('helper_start').length === 1, 10_000, () => 'capture to start');
+    await send(20);
+    await waitFor(() => counter.n === 20, 10_000, () => `20 packets (have ${counter.n})`);
+  } finally {
+    sh('ip', ['link', 'set', SENSOR, 'up']);
+    ac.abort();
+    await done;
+  }
+});
+
 test('loss above 10 % over the window raises one loss event per window', { timeout: 30_000 }, async () => {
   // A sink that needs 0.2 ms per packet (5,000 packets/s) behind a 64 KiB kernel buffer, fed a
   // flood: the ring overflows and the kernel drops, as on a Pi that cannot keep up.
