@@ -208,7 +208,10 @@ test('loss above 10 % over the window raises one loss event per window', { timeo
   const s = src.stats();
   assert.ok(s['capture.kernel_drops'] > 0, 'the kernel counted the drops');
   assert.equal(s['capture.loss_events'], at.length);
-  assert.equal(s['capture.received'], s['capture.helper_captured'] + s['capture.kernel_drops'], 'received = captured + dropped');
+  // Everything tcpdump wrote reached the pipeline; what it received was written or dropped (a few
+  // may still sit in the ring when it stops, hence >=).
+  assert.equal(s['capture.helper_captured'], s['capture.packets']);
+  assert.ok(s['capture.received'] >= s['capture.helper_captured'] + s['capture.kernel_drops'], JSON.stringify(s));
   assert.equal(of('helper_exit').length, 0);
 });
 
