@@ -106,7 +106,9 @@ export class Pipeline implements RecordSink {
   }
 
   record(path: string, ts: number, conn: ConnInfo | null, f: LogFields): void {
-    if (path !== 'dns' || !this.store || !conn) return;
+    // mDNS and LLMNR are local chatter the inventory already digests; the DNS history is what
+    // devices asked their resolver (as Pi-hole's query log).
+    if (path !== 'dns' || !this.store || !conn || conn.respP === 5353 || conn.respP === 5355) return;
     const query = typeof f.query === 'string' ? f.query : '';
     if (!query) return;
     const answers = Array.isArray(f.answers) ? (f.answers as unknown[]).map(String) : [];
