@@ -36,6 +36,16 @@ function peek<T>(path: string, sql: string): T {
 }
 const countIn = (path: string, table: string) => peek<{ n: number }>(path, `SELECT count(*) AS n FROM ${table}`).n;
 
+/** Polls until `cond` holds (timers fire late on a loaded machine); false after `ms`. */
+async function waitFor(cond: () => boolean, ms = 3_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (cond()) return true;
+    if (Date.now() > end) return false;
+    await sleep(10);
+  }
+}
+
 storeContract('sqlite file', () => open().store);
 
 describe('sqlite store: the file', () => {
@@ -176,8 +186,7 @@ describe('sqlite store: SD-card budget', () => {
     o.store.putDevice(device());
     assert.equal(countIn(path, 'flows'), 0);
     const tx0 = o.store.stats().transactions;
-    await sleep(400);
-    assert.equal(countIn(path, 'flows'), 50);
+    assert.ok(await waitFor(() => countIn(path, 'flows') === 50), 'the batch timer committed');
     assert.equal(countIn(path, 'devices'), 1);
     assert.equal(o.store.stats().transactions, tx0 + 1);
     o.store.close();
@@ -204,27 +213,39 @@ describe('sqlite store: SD-card budget', () => {
   });
 
   test('device and baseline updates that only move times wait for the refresh; identity changes go with the next batch', async () => {
-    const { store } = open({ batchMs: 30, refreshMs: 600 });
+    const { store } = open({ batchMs: 20, refreshMs: 3_600_000 });
     const path = store.stats().path;
     const lastSeen = () => peek<{ t: number } | undefined>(path, 'SELECT last_seen AS t FROM devices')?.t;
+    const count = () => peek<{ c: number } | undefined>(path, 'SELECT count AS c FROM baseline_items')?.c;
     store.putDevice(device({ lastSeen: T0 + 1 }));
     store.putBaselineItem(item({ count: 1 }));
-    await sleep(150);
-    assert.equal(lastSeen(), T0 + 1); // new device: next batch
+    assert.ok(await waitFor(() => lastSeen() === T0 + 1 && count() === 1), 'a new device and item go with the next batch');
     store.putDevice(device({ lastSeen: T0 + 2 })); // only a time moved
     store.putBaselineItem(item({ count: 2, lastSeen: T0 + 50 }));
-    await sleep(150);
-    assert.equal(lastSeen(), T0 + 1);
-    assert.equal(peek<{ c: number }>(path, 'SELECT count AS c FROM baseline_items').c, 1);
-    store.putBaselineItem(item({ count: 3, state: 'accepted' })); // a state change: next batch
-    store.putDevice(device({ lastSeen: T0 + 3, type: 'speaker' })); // identity changed: next batch
-    await sleep(150);
-    assert.equal(lastSeen(), T0 + 3);
-    assert.equal(peek<{ s: string }>(path, 'SELECT state AS s FROM baseline_items').s, 'accepted');
+    store.addFlow(flowRow()); // other writes keep committing meanwhile
+    assert.ok(await waitFor(() => countIn(path, 'flows') === 1));
+    await sleep(100);
+    assert.equal(lastSeen(), T0 + 1, 'a time-only update waits for the refresh');
+    assert.equal(count(), 1);
+    store.putBaselineItem(item({ count: 3, state: 'accepted' })); // a state change
+    store.putDevice(device({ lastSeen: T0 + 3, type: 'speaker' })); // an identity change
+    assert.ok(await waitFor(() => lastSeen() === T0 + 3 && count() === 3), 'changes that matter go with the next batch');
     store.putDevice(device({ lastSeen: T0 + 4, type: 'speaker' }));
-    await sleep(900); // the refresh writes it
+    await sleep(100);
+    assert.equal(lastSeen(), T0 + 3);
+    store.flush(); // flush writes the slow lane too
     assert.equal(lastSeen(), T0 + 4);
     store.close();
+
+    // With a short refresh, the timer writes the slow lane by itself.
+    const b = open({ batchMs: 20, refreshMs: 200 });
+    const pb = b.store.stats().path;
+    b.store.putDevice(device({ lastSeen: T0 + 1 }));
+    b.store.putDevice(device({ lastSeen: T0 + 2 }));
+    b.store.flush();
+    b.store.putDevice(device({ lastSeen: T0 + 9 }));
+    assert.ok(await waitFor(() => peek<{ t: number }>(pb, 'SELECT last_seen AS t FROM devices').t === T0 + 9, 5_000), 'the refresh wrote it');
+    b.store.close();
   });
 
   test('rows SQLite refuses are dropped one by one and counted; the rest of the batch commits', () => {
@@ -266,7 +287,7 @@ describe('sqlite store: a full disk', () => {
       // dd stops with "No space left on device": that is the point.
     }
     for (let i = 0; i < 2_000; i++) store.addFlow(flowRow({ ts: T0 + i, uid: 'F' + i }));
-    await sleep(300); // several ticks, each retrying
+    assert.ok(await waitFor(() => store.stats().counters['store.commit_errors'] >= 2), 'several ticks, each retrying');
     const st = store.stats();
     assert.equal(st.queued, 2_000);
     assert.ok(st.counters['store.commit_errors'] >= 2, `retried: ${st.counters['store.commit_errors']}`);
@@ -281,7 +302,7 @@ describe('sqlite store: a full disk', () => {
     assert.equal(store.stats().queued, 3_000);
     assert.equal(store.stats().counters['store.rows_dropped'], 1_000);
     rmSync(filler);
-    await sleep(300);
+    assert.ok(await waitFor(() => store.stats().queued === 0), 'the next tick commits once there is space');
     const ok = store.stats();
     assert.equal(ok.error, null);
     assert.equal(ok.queued, 0);
