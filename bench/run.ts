@@ -4,20 +4,31 @@
  * memory on a capture with more than a million distinct flows. docs/PERFORMANCE.md explains the
  * output and holds the latest figures.
  *
+ * Issue 3 added two parts: `store` (bench/store.ts: flows written per second through the batching
+ * writer, and bytes written per hour at the flow rate of a 20,000 packets/s replay) and `sensor`
+ * (bench/replay.ts: the real `vigil run` fed by tcpreplay in network namespaces for 10 minutes:
+ * peak RSS, bytes written per hour, capture drops).
+ *
  * Usage: node dist/bench/run.js [--small-only] [--runs N] [--large-runs N] [--tools a,b,...]
  *                               [--flows N] [--profile] [--wait-quiet S] [--json] [--save FILE]
+ *                               [--sensor-minutes M] [--sensor-pps N] [--store-seconds S]
  *                               [--markdown] [--update-doc] [--from FILE]   (--help for details)
  * Environment: BENCH_DIR (inputs and scratch, default /tmp/vigil-bench); BENCH_GNU_TIME (default /usr/bin/time);
  *              BENCH_MAKE_INPUTS (default ../shared/bench/make-inputs.sh beside the repository).
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FLOWS, defaultFlowsFile, makeFlows } from './make-flows.js';
 import { formatProfile, summarizeProfile, type ProfileEntry } from './profile-summary.js';
+import { benchStore, formatStoreBench, type BenchStoreResult } from './store.js';
+import {
+  benchReplay, formatReplay, replayMarkdown, replayPrerequisites, updateDocBlock, REPLAY_DOC_BEGIN, REPLAY_DOC_END, SENSOR_TARGETS,
+  type ReplayResult,
+} from './replay.js';
 
 // ---- where things are ----------------------------------------------------------------------
 
@@ -54,8 +65,10 @@ const REFERENCE_PPS: Record<string, number> = { 'tshark-fields': 43_500, tcpdump
 
 // ---- tools -----------------------------------------------------------------------------------
 
-const TOOL_ORDER = ['vigil', 'vigil-nologs', 'walk', 'tshark-fields', 'tcpdump', 'flows'] as const;
+const TOOL_ORDER = ['vigil', 'vigil-nologs', 'walk', 'tshark-fields', 'tcpdump', 'flows', 'store', 'sensor'] as const;
 type Tool = (typeof TOOL_ORDER)[number];
+/** Tools timed on each capture file; the others are runs of their own. */
+const FILE_TOOLS: ReadonlySet<Tool> = new Set(['vigil', 'vigil-nologs', 'walk', 'tshark-fields', 'tcpdump']);
 const ALIASES: Record<string, Tool[]> = {
   vigil: ['vigil'],
   'vigil-logs': ['vigil'],
@@ -66,6 +79,9 @@ const ALIASES: Record<string, Tool[]> = {
   'tshark-fields': ['tshark-fields'],
   tcpdump: ['tcpdump'],
   flows: ['flows'],
+  store: ['store'],
+  sensor: ['sensor'],
+  live: ['sensor'],
   peers: ['tshark-fields', 'tcpdump'],
   engine: ['vigil', 'vigil-nologs', 'walk'],
 };
@@ -76,6 +92,8 @@ const LABEL: Record<Tool, string> = {
   'tshark-fields': 'tshark -T fields',
   tcpdump: 'tcpdump -nn -r',
   flows: 'flows',
+  store: 'store (SQLite writer)',
+  sensor: 'sensor (vigil run under tcpreplay)',
 };
 const TSHARK_FIELDS = [
   '-T', 'fields', '-e', 'frame.number', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ipv6.src', '-e', 'ipv6.dst',
@@ -355,6 +373,9 @@ function snapshotBuild(scratch: string): string {
   cpSync(join(ROOT, 'dist', 'src'), join(snap, 'dist', 'src'), { recursive: true });
   cpSync(join(ROOT, 'dist', 'bench'), join(snap, 'dist', 'bench'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
+  // Since issue 3 the engine imports packages (better-sqlite3, yaml, enrichment data): they resolve
+  // through node_modules beside package.json, so the copy links the repository's.
+  symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
   VIGIL = join(snap, 'dist', 'src', 'cli', 'main.js');
   WALK = join(snap, 'dist', 'bench', 'walk.js');
   return built;
@@ -602,7 +623,7 @@ interface Check {
   met: boolean | null;
 }
 
-function checks(reports: FileReport[], flows: FlowsResult[]): Check[] {
+function checks(reports: FileReport[], flows: FlowsResult[], store: BenchStoreResult | null = null, sensor: ReplayResult | null = null): Check[] {
   const out: Check[] = [];
   const find = (file: string, t: Tool) => reports.find((r) => r.file.name === file)?.results.find((m) => m.tool === t && !m.failed);
   const sv = find('bench-small.pcap', 'vigil');
@@ -645,6 +666,16 @@ function checks(reports: FileReport[], flows: FlowsResult[]): Check[] {
       });
     }
   }
+  if (store) {
+    const f = store.flash;
+    out.push({
+      target: `store alone: bytes written ≤ ${f.targetMBPerHour} MB/hour at the flow rate of a ${int(store.source.flows ? (f.flowsPerSecond * store.source.packets) / store.source.flows : 20_000)} packets/s replay (bench/store.ts)`,
+      measured: `write_bytes ${f.writeMBPerHour.toFixed(1)}, wchar ${f.wcharMBPerHour.toFixed(1)} MB/hour`,
+      met: f.pass,
+    });
+  }
+  // The sensor's own checks (peak RSS, bytes per hour, replay rate, capture loss) come from replay.ts.
+  if (sensor) for (const c of sensor.checks) out.push({ target: `live sensor: ${c.target}`, measured: c.measured, met: c.met });
   return out;
 }
 
@@ -665,6 +696,9 @@ interface Options {
   save: string | null;
   from: string | null;
   waitQuiet: number;
+  sensorMinutes: number;
+  sensorPps: number;
+  storeSeconds: number;
 }
 
 function parse(argv: string[]): Options {
@@ -683,6 +717,9 @@ function parse(argv: string[]): Options {
       save: { type: 'string' },
       from: { type: 'string' },
       'wait-quiet': { type: 'string' },
+      'sensor-minutes': { type: 'string' },
+      'sensor-pps': { type: 'string' },
+      'store-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -693,7 +730,7 @@ function parse(argv: string[]): Options {
         `  --runs N         timed runs per tool, median reported (default 3 on bench-small, 1 on bench-large)\n` +
         `  --large-runs N   runs on bench-large only (default: 1, or --runs when given; tshark always runs once there)\n` +
         `  --tools LIST     comma-separated subset of ${TOOL_ORDER.join(', ')}\n` +
-        `                   (aliases: tshark, no-logs, peers = tshark-fields,tcpdump, engine = vigil,vigil-nologs,walk)\n` +
+        `                   (aliases: tshark, no-logs, live = sensor, peers = tshark-fields,tcpdump, engine = vigil,vigil-nologs,walk)\n` +
         `  --flows N        distinct flows in the memory-check capture (default ${int(DEFAULT_FLOWS.flows)})\n` +
         `  --profile        also profile vigil on bench-small (--no-logs, then with logs): top 15 functions by self time\n` +
         `  --json           machine-readable result on stdout (progress stays on stderr)\n` +
@@ -702,6 +739,9 @@ function parse(argv: string[]): Options {
         `  --update-doc     rewrite that block in docs/PERFORMANCE.md (between its bench markers)\n` +
         `  --wait-quiet S   before each timed run, wait up to S seconds until other processes use < 0.25 core\n` +
         `  --from FILE      measure nothing: render a result saved with --save (with --markdown / --update-doc)\n` +
+        `  --store-seconds S   wall seconds of the store's flash run (default 60; tool 'store', bench/store.ts)\n` +
+        `  --sensor-minutes M  minutes of replay into the live sensor (default 10; tool 'sensor', bench/replay.ts)\n` +
+        `  --sensor-pps N      packets/s of that replay (default 20000); the sensor run needs root and tcpreplay\n` +
         `Environment: BENCH_DIR (default /tmp/vigil-bench), BENCH_MAKE_INPUTS, BENCH_GNU_TIME (default /usr/bin/time).\n`,
     );
     process.exit(0);
@@ -734,6 +774,9 @@ function parse(argv: string[]): Options {
     save: values.save ?? null,
     from: values.from ?? null,
     waitQuiet: values['wait-quiet'] !== undefined ? num(values['wait-quiet'], 0, 'wait-quiet') : 0,
+    sensorMinutes: num(values['sensor-minutes'], 10, 'sensor-minutes'),
+    sensorPps: num(values['sensor-pps'], 20_000, 'sensor-pps'),
+    storeSeconds: num(values['store-seconds'], 60, 'store-seconds'),
   };
 }
 
@@ -764,18 +807,30 @@ async function main(argv: string[]): Promise<number> {
       o.tools.delete(t);
     }
   }
+  if (o.tools.has('sensor')) {
+    // The capture itself may still be built below; only what cannot be fixed here skips the run.
+    const why = replayPrerequisites();
+    if (why) {
+      process.stderr.write(`bench: skipping the live sensor run: ${why}\n`);
+      o.tools.delete('sensor');
+    }
+  }
   const started = Date.now();
   const mach = machine();
   say(`machine: ${mach.cpu}, ${mach.cores} cores, ${mach.memGiB.toFixed(0)} GiB, Node ${mach.node}`);
-  const needCaptures = [...o.tools].some((t) => t !== 'flows') || o.profile;
+  const needCaptures = [...o.tools].some((t) => FILE_TOOLS.has(t)) || o.profile;
   const scratch = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   mach.vigilBuilt = snapshotBuild(scratch);
   const reports: FileReport[] = [];
   let flows: FlowsResult[] = [];
   let prof: Profile | null = null;
   let profLogs: Profile | null = null;
+  let store: BenchStoreResult | null = null;
+  let sensor: ReplayResult | null = null;
   try {
     if (needCaptures) ensureInputs(o.smallOnly);
+    // The store takes its flow rate from bench-small; the sensor replays it.
+    else if (o.tools.has('store') || o.tools.has('sensor')) ensureInputs(true);
     const manifest = manifestPackets();
     const files = needCaptures ? (o.smallOnly ? ['bench-small.pcap'] : ['bench-small.pcap', 'bench-large.pcap']) : [];
     for (const name of files) {
@@ -785,7 +840,7 @@ async function main(argv: string[]): Promise<number> {
       warm(f.path);
       const rep: FileReport = { file: f, results: [], tsharkSource: null, tcpdumpSource: null };
       for (const t of TOOL_ORDER) {
-        if (t === 'flows' || !o.tools.has(t)) continue;
+        if (!FILE_TOOLS.has(t) || !o.tools.has(t)) continue;
         const runs = small ? o.runs : t === 'tshark-fields' ? 1 : o.largeRuns;
         try {
           rep.results.push(measure(t, f, runs, scratch));
@@ -824,6 +879,20 @@ async function main(argv: string[]): Promise<number> {
         }
       }
     }
+    const small = join(BENCH_DIR, 'bench-small.pcap');
+    if (o.tools.has('store')) {
+      say(`store: throughput, then ${o.storeSeconds} s at the flow rate of ${int(o.sensorPps)} packets/s of bench-small (bench/store.ts)`);
+      waitQuiet();
+      store = await benchStore({ capture: small, pps: o.sensorPps, seconds: o.storeSeconds, log: (l) => say(`  ${l}`) });
+      if (!o.json) process.stdout.write('\nstore (bench/store.ts):\n' + formatStoreBench(store).replace(/^/gm, '  ') + '\n');
+    }
+    if (o.tools.has('sensor')) {
+      say(`sensor: ${o.sensorMinutes} min of bench-small at ${int(o.sensorPps)} packets/s into vigil run (bench/replay.ts)`);
+      waitQuiet();
+      sensor = await benchReplay({ minutes: o.sensorMinutes, pps: o.sensorPps, pcap: small, vigil: VIGIL, log: (l) => say(`  ${l}`) });
+      sensor.command = `npm run bench -- --tools sensor --sensor-minutes ${o.sensorMinutes} --sensor-pps ${o.sensorPps}`;
+      if (!o.json) process.stdout.write('\n' + formatReplay(sensor) + '\n');
+    }
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`bench: ${e.message}\n`);
@@ -843,13 +912,14 @@ async function main(argv: string[]): Promise<number> {
       if (s && !s.failed && !m.failed) perPacket[m.tool] = m.nsPerPacket / s.nsPerPacket;
     }
   }
-  const cks = checks(reports, flows);
+  const cks = checks(reports, flows, store, sensor);
   const minutes = (Date.now() - started) / 60000;
   const result: BenchResult = {
     date: new Date().toISOString(),
     args: argv.filter((a, i) => !['--update-doc', '--markdown', '--json', '--save'].includes(a) && argv[i - 1] !== '--save'),
     machine: mach, benchDir: BENCH_DIR, gnuTime: haveGnuTime, minutes, files: reports,
     largeOverSmallPerPacket: perPacket, flows, profile: prof, profileLogs: profLogs, targets: TARGETS, checks: cks,
+    store, sensor,
   };
   if (o.save) writeFileSync(o.save, JSON.stringify(result, null, 2) + '\n');
   if (o.json) {
@@ -872,9 +942,28 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function emitMarkdown(result: BenchResult, print: boolean, update: boolean): number {
+  // The engine block holds the per-file figures; the store and sensor runs have blocks of their
+  // own in the "Live sensor" section, so running only one of them rewrites only its block.
+  const engine = result.files.length > 0 || result.flows.length > 0 || !!result.profile;
   const md = markdown(result);
-  if (print) process.stdout.write('\n' + md);
+  if (print) {
+    if (engine) process.stdout.write('\n' + md);
+    if (result.store) process.stdout.write('\n' + storeMarkdown(result.store, result));
+    if (result.sensor) process.stdout.write('\n' + replayMarkdown(result.sensor));
+  }
   if (update) {
+    for (const [has, begin, end, text] of [
+      [!!result.store, STORE_DOC_BEGIN, STORE_DOC_END, result.store ? storeMarkdown(result.store, result) : ''],
+      [!!result.sensor, REPLAY_DOC_BEGIN, REPLAY_DOC_END, result.sensor ? replayMarkdown(result.sensor) : ''],
+    ] as const) {
+      if (!has) continue;
+      if (!updateDocBlock(begin, end, text)) {
+        process.stderr.write(`bench: docs/PERFORMANCE.md has no ${begin} ... ${end} block; not updated.\n`);
+        return 1;
+      }
+    }
+  }
+  if (update && engine) {
     const doc = join(ROOT, 'docs', 'PERFORMANCE.md');
     const text = readFileSync(doc, 'utf8');
     const a = text.indexOf(DOC_BEGIN);
@@ -893,6 +982,26 @@ function emitMarkdown(result: BenchResult, print: boolean, update: boolean): num
 
 const DOC_BEGIN = '<!-- bench:begin (generated by npm run bench -- --update-doc; do not edit by hand) -->';
 const DOC_END = '<!-- bench:end -->';
+const STORE_DOC_BEGIN = '<!-- sensor-store:begin (generated by npm run bench -- --tools store --update-doc) -->';
+const STORE_DOC_END = '<!-- sensor-store:end -->';
+
+/** bench/store.ts's figures as the Markdown block of the "Live sensor" section. */
+function storeMarkdown(s: BenchStoreResult, r: BenchResult): string {
+  const f = s.flash;
+  const t = s.throughput;
+  const mdRow = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [
+    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC with \`npm run bench${r.args.length ? ' -- ' + r.args.join(' ') : ''}\` on ${r.machine.cpu}, ${r.machine.cores} vCPU; rows from ${s.source.capture ?? 'synthetic templates'} (${int(s.source.flows)} flows and ${int(s.source.dns)} DNS records in ${int(s.source.packets)} packets).`,
+    '',
+    mdRow(['figure', 'value']),
+    mdRow(['---', '---:']),
+    mdRow(['**flows written per second**, batching writer, no row budget', `**${int(t.rowsPerSecond)}** (${int(t.rows)} rows in ${t.seconds.toFixed(2)} s; ${t.fileBytesPerRow.toFixed(0)} file bytes per row)`]),
+    mdRow(['offered at the replay rate', `${f.flowsPerSecond.toFixed(0)} flows/s + ${f.dnsPerSecond.toFixed(0)} DNS/s for ${f.seconds} s`]),
+    mdRow(['kept (default row budgets)', `${int(f.flowsKept)} flows, ${int(f.dnsKept)} DNS rows in ${int(f.transactions)} commits`]),
+    mdRow(['written per hour: write_bytes / wchar', `**${f.writeMBPerHour.toFixed(1)}** / ${f.wcharMBPerHour.toFixed(1)} MB/hour (target ≤ ${f.targetMBPerHour}: ${f.pass ? 'met' : '**not met**'})`]),
+    '',
+  ].join('\n');
+}
 
 interface BenchResult {
   date: string;
@@ -908,6 +1017,9 @@ interface BenchResult {
   profileLogs?: Profile | null;
   targets: typeof TARGETS;
   checks: Check[];
+  /** Issue 3: the store bench and the live sensor run (absent in results saved before them). */
+  store?: BenchStoreResult | null;
+  sensor?: ReplayResult | null;
 }
 
 function markdown(r: BenchResult): string {

@@ -12,6 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 need_pkgs=()
 command -v tcpdump >/dev/null 2>&1 || need_pkgs+=(tcpdump)
 command -v tshark >/dev/null 2>&1 || need_pkgs+=(tshark)
+command -v tcpreplay >/dev/null 2>&1 || need_pkgs+=(tcpreplay)
 command -v capinfos >/dev/null 2>&1 || need_pkgs+=(wireshark-common)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
