@@ -60,6 +60,11 @@ export interface StoreOptions {
   walAutocheckpoint?: number;
   /** Run `PRAGMA quick_check` on an existing file at open (true). It reads the whole file. */
   quickCheck?: boolean;
+  /**
+   * Move a damaged file aside and start a new one (true). false: throw VIGIL_ERR_STORE_CORRUPT
+   * instead; for readers such as the CLI, which must not move the running sensor's file away.
+   */
+  recover?: boolean;
   /** Milliseconds to wait for another process's lock (5,000). */
   busyTimeoutMs?: number;
   /** Called once per distinct write failure (disk full, I/O error); the writer keeps retrying. */
@@ -107,6 +112,9 @@ export function openStore(opts: StoreOptions): OpenedStore {
     db = openChecked(path, opts);
   } catch (e) {
     if (!(e instanceof DamagedDatabase) || memory) throw e;
+    if (opts.recover === false) {
+      throw new VigilError('VIGIL_ERR_STORE_CORRUPT', `${path} is damaged (${e.reason}); start the sensor ('vigil run') to move it aside and begin a new one.`);
+    }
     let movedTo: string;
     try {
       movedTo = moveAside(path);

@@ -108,6 +108,18 @@ test('the -wal and -shm go with the damaged file, so the new database does not r
   assert.ok(existsSync(moved + '-shm'));
 });
 
+test('a reader that must not recover gets a coded error and the file stays where it is', () => {
+  const path = place();
+  const junk = randomBytes(4096);
+  writeFileSync(path, junk);
+  assert.throws(
+    () => openStore({ path, recover: false }),
+    (e: unknown) => e instanceof VigilError && e.code === 'VIGIL_ERR_STORE_CORRUPT' && /is damaged/.test(e.message),
+  );
+  assert.deepEqual(readFileSync(path), junk);
+  assert.deepEqual(readdirSync(dirname(path)), ['vigil.db']);
+});
+
 test('an empty file is a valid empty database, not damage', () => {
   const path = place();
   writeFileSync(path, '');

@@ -47,6 +47,7 @@ async function waitFor(cond: () => boolean, ms = 3_000): Promise<boolean> {
 }
 
 storeContract('sqlite file', () => open().store);
+storeContract('sqlite :memory:', () => openStore({ path: ':memory:' }).store);
 
 describe('sqlite store: the file', () => {
   test('creates parent directories, WAL, 1 KiB pages and the current schema version', () => {
