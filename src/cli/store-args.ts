@@ -34,6 +34,7 @@ export function openStoreFromArgs(v: StoreArgs): { store: Store; config: VigilCo
   if (!existsSync(path)) {
     throw new VigilError('VIGIL_ERR_NOT_FOUND', `no database at ${path}: start the sensor first ('vigil run'), replay a capture ('vigil analyze FILE --db ${path}'), or point to one with --db.`);
   }
-  const { store } = storeFor(config);
+  // A reader never checks the whole file nor moves it aside: that is the sensor's call at its start.
+  const { store } = storeFor(config, () => {}, { reader: true });
   return { store, config, path };
 }

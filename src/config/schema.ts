@@ -25,6 +25,9 @@ export interface StoreConfig {
   /** Individual flow rows kept per second (token bucket); flows over it still count in hourly rollups. */
   flowRowsPerSecond: number;
   flowRowsBurst: number;
+  /** DNS rows kept per second (token bucket); identical queries within a minute are kept once. */
+  dnsRowsPerSecond: number;
+  dnsRowsBurst: number;
 }
 
 export interface VigilConfig {
@@ -62,8 +65,10 @@ export const DEFAULTS: VigilConfig = {
     dnsDays: 30,
     alertsDays: 180,
     maxMB: 2048,
-    flowRowsPerSecond: 20,
+    flowRowsPerSecond: 8,
     flowRowsBurst: 1200,
+    dnsRowsPerSecond: 4,
+    dnsRowsBurst: 600,
   },
   enrich: { geoDb: '', asnDb: '' },
   logs: { dir: '', format: 'zeek' },
@@ -92,6 +97,8 @@ export const RULES: Record<string, Rule> = {
   'store.maxMB': { kind: 'number', min: 16, max: 10_000_000 },
   'store.flowRowsPerSecond': { kind: 'number', min: 0, max: 1_000_000 },
   'store.flowRowsBurst': { kind: 'number', min: 0, max: 100_000_000 },
+  'store.dnsRowsPerSecond': { kind: 'number', min: 0, max: 1_000_000 },
+  'store.dnsRowsBurst': { kind: 'number', min: 0, max: 100_000_000 },
   'enrich.geoDb': { kind: 'string' },
   'enrich.asnDb': { kind: 'string' },
   'logs.dir': { kind: 'string' },

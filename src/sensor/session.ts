@@ -26,13 +26,19 @@ export interface Session {
   close(): void;
 }
 
-export function storeFor(config: VigilConfig, log: (line: string) => void = () => {}): { store: Store; path: string; recovered: { movedTo: string; reason: string } | null } {
+export function storeFor(
+  config: VigilConfig,
+  log: (line: string) => void = () => {},
+  opts: { reader?: boolean } = {},
+): { store: Store; path: string; recovered: { movedTo: string; reason: string } | null } {
   const path = dbPath(config);
   const s = config.store;
   const opened = openStore({
     path,
     retention: { flowsDays: s.flowsDays, dnsDays: s.dnsDays, alertsDays: s.alertsDays, maxBytes: s.maxMB * 1024 * 1024 },
     flowBudget: { perSecond: s.flowRowsPerSecond, burst: s.flowRowsBurst },
+    dnsBudget: { perSecond: s.dnsRowsPerSecond, burst: s.dnsRowsBurst },
+    ...(opts.reader ? { quickCheck: false, recover: false } : {}),
     onError: (e) => log(e.message),
   });
   return { store: opened.store, path, recovered: opened.recovered };

@@ -134,6 +134,24 @@ export interface FlowQuery {
   readonly limit?: number;
 }
 
+/**
+ * A request from another process (the CLI, later the UI) to the running sensor, which owns the
+ * in-memory state (baselines, inventory) and would otherwise write its own state over a change
+ * made behind its back. The sensor takes pending commands every second and finishes each.
+ */
+export interface StoreCommand {
+  readonly id: number;
+  /** Wall-clock time it was queued (seconds). */
+  readonly created: number;
+  /** e.g. `baseline.accept`. */
+  readonly kind: string;
+  /** JSON arguments. */
+  readonly body: string;
+  readonly done: boolean;
+  /** JSON outcome once done. */
+  readonly result: string | null;
+}
+
 export interface StoreStats {
   readonly path: string;
   readonly fileBytes: number;
@@ -171,6 +189,14 @@ export interface Store {
    * chunks so the writer never holds the database for long; enforces the size cap.
    */
   retain(now: number): number;
+
+  /** Queues a command for the running sensor; returns its id. */
+  enqueueCommand(kind: string, body: string): number;
+  /** Commands not done yet, oldest first. */
+  pendingCommands(): StoreCommand[];
+  /** Marks a command done with its outcome. */
+  finishCommand(id: number, result: string): void;
+  command(id: number): StoreCommand | null;
 
   // -- reads --
   devices(): Device[];

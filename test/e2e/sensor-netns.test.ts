@@ -134,6 +134,20 @@ test('vigil run on a LAN of namespaces: inventory and flows land in SQLite', { t
     assert.deepEqual(JSON.parse(out), ['10.77.0.1'], `${h.hostname} resolved through dnsmasq`);
   }
   await sleep(1500);
+
+  // The CLI beside the running sensor: listings read the live database, and an acceptance is
+  // answered by the sensor itself through the command queue (it owns the baselines in memory).
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--db', db, '--config', cfg], { encoding: 'utf8', timeout: 20_000 });
+  const listed = cli('devices', '--json');
+  assert.equal(listed.status, 0, listed.stderr);
+  for (const h of HOSTS) assert.ok((JSON.parse(listed.stdout) as { mac: string }[]).some((d) => d.mac === h.mac), `vigil devices lists ${h.hostname} while the sensor runs`);
+  const table = cli('devices');
+  assert.match(table.stdout, /Hikvision/); // names come with the DHCP record, logged when the exchange ends
+  const accepted = cli('baseline', 'accept', HOSTS[0].mac, 'service', 'tcp/8080');
+  // No flow of the camera has ended yet (they end at close + 5 s of packet time, or at shutdown),
+  // so the sensor's answer is that it has no baseline for it: what matters is that it answered.
+  assert.doesNotMatch(accepted.stderr, /did not answer/);
+  assert.match(accepted.stdout + accepted.stderr, /No baseline for c0:56:e3:11:22:33|nothing to accept|accepted/);
   vigil.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => (vigil.exitCode !== null ? r(vigil.exitCode) : vigil.on('close', r)));
   assert.equal(code, 0, vout);
@@ -141,6 +155,9 @@ test('vigil run on a LAN of namespaces: inventory and flows land in SQLite', { t
   const { store } = openStore({ path: db });
   t.after(() => store.close());
   const devices = store.devices();
+  const cmd = store.command(1);
+  assert.equal(cmd?.kind, 'baseline.accept', 'the acceptance went through the command queue, to the running sensor');
+  assert.equal(cmd?.done, true);
   for (const h of HOSTS) {
     const d = devices.find((x) => x.mac === h.mac);
     assert.ok(d, `${h.hostname} (${h.mac}) is in the inventory: ${JSON.stringify(devices.map((x) => x.mac))}`);

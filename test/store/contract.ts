@@ -276,5 +276,21 @@ export function storeContract(name: string, open: () => Store): void {
       assert.ok(st.fileBytes > 0);
       assert.equal(typeof st.path, 'string');
     });
+
+    withStore('commands queue in order and are finished with a result', (s) => {
+      assert.deepEqual(s.pendingCommands(), []);
+      const a = s.enqueueCommand('baseline.accept', JSON.stringify({ device: 'aa:bb:cc:dd:ee:ff' }));
+      const b = s.enqueueCommand('devices.label', '{}');
+      assert.ok(b > a);
+      const pending = s.pendingCommands();
+      assert.deepEqual(pending.map((c) => [c.id, c.kind, c.done]), [[a, 'baseline.accept', false], [b, 'devices.label', false]]);
+      assert.equal(JSON.parse(pending[0].body).device, 'aa:bb:cc:dd:ee:ff');
+      s.finishCommand(a, '{"ok":true}');
+      assert.deepEqual(s.pendingCommands().map((c) => c.id), [b]);
+      const done = s.command(a);
+      assert.equal(done?.done, true);
+      assert.equal(done?.result, '{"ok":true}');
+      assert.equal(s.command(9999), null);
+    });
   });
 }

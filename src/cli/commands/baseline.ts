@@ -7,8 +7,8 @@ import { parseArgs } from 'node:util';
 import { STORE_HELP, STORE_OPTIONS, openStoreFromArgs } from '../store-args.js';
 import { table, when } from '../table.js';
 import { parseAcceptSpec } from '../../baseline/accept-spec.js';
-import { acceptDeviation } from '../../sensor/accept.js';
-import { loadBaselines } from '../../sensor/accept.js';
+import { acceptDeviation, loadBaselines, type AcceptOutcome } from '../../sensor/accept.js';
+import { acceptThroughSensor, runningSensor } from '../../sensor/commands.js';
 import { VigilError } from '../../util/errors.js';
 
 export const BASELINE_HELP = `Usage: vigil baseline status [DEVICE] [options]
@@ -49,12 +49,25 @@ export async function runBaseline(args: string[]): Promise<number> {
     process.stderr.write(`vigil baseline accept: name the device (its MAC), e.g. vigil baseline accept aa:bb:cc:dd:ee:ff country RU.\n`);
     return 2;
   }
-  const { store, config } = openStoreFromArgs(values);
+  const { store, config, path } = openStoreFromArgs(values);
   try {
     const mac = device ? resolveDevice(device, store.devices().map((d) => d.mac)) : undefined;
     if (sub === 'accept') {
       const spec = parseAcceptSpec(kind, value);
-      const r = acceptDeviation(store, config, mac as string, spec);
+      // A running sensor owns the baselines in memory: it must apply the change itself.
+      const sensor = runningSensor(path);
+      let r: AcceptOutcome;
+      if (sensor !== null) {
+        const answer = await acceptThroughSensor(store, { device: mac as string, spec });
+        if (answer === null) {
+          process.stderr.write(`vigil baseline accept: the running sensor (pid ${sensor}) did not answer within 10 s; it will apply the request when it catches up.\n`);
+          return 1;
+        }
+        if ('error' in answer) throw new VigilError('VIGIL_ERR_USAGE', answer.error);
+        r = answer;
+      } else {
+        r = acceptDeviation(store, config, mac as string, spec);
+      }
       if (values.json) {
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       } else if (r.accepted.length === 0) {

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
 import { openSession } from '../../sensor/session.js';
+import { applyCommands, writePidFile } from '../../sensor/commands.js';
 import { LiveSource, type LiveEvent } from '../../capture/live.js';
 import { LogDirectory } from '../../logs/log-dir.js';
 import { isVigilError } from '../../util/errors.js';
@@ -68,6 +69,7 @@ export async function runRun(args: string[]): Promise<number> {
   const logs = config.logs.dir ? new LogDirectory(config.logs.dir, config.logs.format) : null;
   const session = openSession(config, { ...(logs ? { sinks: [logs] } : {}), log: say });
   const p = session.pipeline;
+  const removePidFile = writePidFile(session.dbPath);
   p.alerts.on((a: Alert) => process.stdout.write(`${new Date(a.ts * 1000).toISOString()} ALERT ${a.severity.toUpperCase()} ${a.code}: ${a.summary}\n`));
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -89,6 +91,8 @@ export async function runRun(args: string[]): Promise<number> {
   const timer = setInterval(() => {
     // Packets may stop (a quiet night): persistence and hours still move with the newest packet time.
     p.maintain(p.engine.now);
+    // `vigil baseline accept` from another shell: the sensor owns the baselines, so it applies it.
+    applyCommands(session.store, p.baselines, p.engine.now);
     session.store.flush();
   }, 1000);
   timer.unref();
@@ -114,6 +118,7 @@ export async function runRun(args: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     session.close();
     logs?.close();
+    removePidFile();
   }
   if (code === 0) say(`stopped: ${p.stats()['decoder.packets'] ?? 0} packets, ${p.flowsSeen} flows, ${p.inventory.size} devices, ${p.alerts.raised} alerts`);
   return code;

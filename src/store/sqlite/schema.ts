@@ -145,6 +145,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    name: 'command queue (requests from the CLI to the running sensor)',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE commands (
+          id INTEGER PRIMARY KEY,
+          created REAL NOT NULL,
+          kind TEXT NOT NULL,
+          body TEXT NOT NULL,
+          done INTEGER NOT NULL DEFAULT 0,
+          result TEXT
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -23,7 +23,7 @@ import type { Device } from '../../device/device.js';
 import { VigilError } from '../../util/errors.js';
 import type {
   AlertClose, AlertQuery, BaselineItem, BaselineProfile, DnsRow, FlowQuery, FlowRow, HourlyRollup,
-  Store, StoreStats, StoredAlert,
+  Store, StoreCommand, StoreStats, StoredAlert,
 } from '../store.js';
 import { Coalescer } from './coalescer.js';
 import { isDataError, writeError } from './errors.js';
@@ -253,6 +253,25 @@ export class SqliteStore implements Store {
   setLabel(mac: string, label: string | null): boolean {
     this.flush();
     return this.#immediate(() => this.#s.setLabel.run(label, mac).changes > 0);
+  }
+
+  enqueueCommand(kind: string, body: string): number {
+    return this.#immediate(() => Number(this.#s.insertCommand.run(Date.now() / 1000, kind, body).lastInsertRowid));
+  }
+
+  pendingCommands(): StoreCommand[] {
+    this.#open();
+    return (this.#s.pendingCommands.all() as CommandDbRow[]).map(commandFromDb);
+  }
+
+  finishCommand(id: number, result: string): void {
+    this.#immediate(() => this.#s.finishCommand.run(result, id));
+  }
+
+  command(id: number): StoreCommand | null {
+    this.#open();
+    const r = this.#s.command.get(id) as CommandDbRow | undefined;
+    return r ? commandFromDb(r) : null;
   }
 
   /**
@@ -677,6 +696,10 @@ function prepare(db: Database.Database) {
         'bytes_out = bytes_out + excluded.bytes_out, bytes_in = bytes_in + excluded.bytes_in, flows = flows + excluded.flows',
     ),
     setLabel: db.prepare('UPDATE devices SET label = ? WHERE mac = ?'),
+    insertCommand: db.prepare('INSERT INTO commands (created, kind, body) VALUES (?, ?, ?)'),
+    pendingCommands: db.prepare('SELECT * FROM commands WHERE done = 0 ORDER BY id LIMIT 100'),
+    finishCommand: db.prepare('UPDATE commands SET done = 1, result = ? WHERE id = ?'),
+    command: db.prepare('SELECT * FROM commands WHERE id = ?'),
     devices: db.prepare('SELECT * FROM devices ORDER BY mac'),
     device: db.prepare('SELECT * FROM devices WHERE mac = ?'),
     itemsAll: db.prepare('SELECT * FROM baseline_items ORDER BY device, kind, value'),
@@ -742,4 +765,17 @@ function limitSql(limit: number | undefined, params: SqlValue[]): string {
   if (limit === undefined) return '';
   params.push(Math.max(0, Math.floor(limit)));
   return 'LIMIT ?';
+}
+
+interface CommandDbRow {
+  id: number;
+  created: number;
+  kind: string;
+  body: string;
+  done: number;
+  result: string | null;
+}
+
+function commandFromDb(r: CommandDbRow): StoreCommand {
+  return { id: r.id, created: r.created, kind: r.kind, body: r.body, done: r.done !== 0, result: r.result };
 }
