@@ -66,6 +66,18 @@ function setLeaf(out: VigilConfig, path: string, value: unknown, where: string):
     if (typeof v !== 'number' || !Number.isFinite(v)) fail(where, `'${path}' must be a number, not ${JSON.stringify(value)}.`);
     if (rule.integer && !Number.isInteger(v)) fail(where, `'${path}' must be a whole number, not ${v}.`);
     if (v < rule.min || v > rule.max) fail(where, `'${path}' must be between ${rule.min} and ${rule.max}, not ${v}.`);
+  } else if (rule.kind === 'boolean') {
+    if (v === 'true' || v === 'yes' || v === 'on') v = true;
+    if (v === 'false' || v === 'no' || v === 'off') v = false;
+    if (typeof v !== 'boolean') fail(where, `'${path}' must be true or false, not ${JSON.stringify(value)}.`);
+  } else if (rule.kind === 'list') {
+    if (typeof v === 'string') v = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' && typeof x !== 'number')) {
+      fail(where, `'${path}' must be a list of text values, e.g. [a, b].`);
+    }
+    const list = v as unknown[];
+    if (list.length > rule.max) fail(where, `'${path}' holds ${list.length} entries; at most ${rule.max}.`);
+    v = list.map(String);
   } else {
     if (typeof v === 'number') v = String(v);
     if (typeof v !== 'string') fail(where, `'${path}' must be text, not ${JSON.stringify(value)}.`);
@@ -83,7 +95,7 @@ function applyTree(out: VigilConfig, tree: Tree, prefix: string, where: string):
   for (const [k, v] of Object.entries(tree)) {
     const path = prefix ? `${prefix}.${k}` : k;
     if (isTree(v)) {
-      if (RULES[path]) fail(where, `'${path}' must be a single value, not a section.`);
+      if (RULES[path]) fail(where, `'${path}' must be ${RULES[path].kind === 'list' ? 'a list such as [a, b]' : 'a single value'}, not a section.`);
       applyTree(out, v, path, where);
     } else {
       setLeaf(out, path, v, where);

@@ -46,6 +46,20 @@ export interface VigilConfig {
     /** Your own ASN MMDB (GeoLite2-ASN); '' = the bundled ip-location-db ASN data. */
     asnDb: string;
   };
+  intel: {
+    /** Threat-intel matching on or off. */
+    enabled: boolean;
+    /** Where feeds, their last good copies and state live; '' = `<dataDir>/intel`. */
+    dir: string;
+    /** Catalogue feeds turned off, by id (see `vigil intel list`). */
+    disabled: string[];
+    /** Optional catalogue feeds turned on, by id. */
+    enable: string[];
+    /** abuse.ch Auth-Key (free account): unlocks URLhaus, ThreatFox, SSLBL. Never logged. */
+    abuseChKey: string;
+    /** Addresses, networks and domains never alerted on (also closes stored alerts about them). */
+    allow: string[];
+  };
   logs: {
     /** Also write Zeek-style logs to this directory; '' = none. */
     dir: string;
@@ -71,13 +85,16 @@ export const DEFAULTS: VigilConfig = {
     dnsRowsBurst: 600,
   },
   enrich: { geoDb: '', asnDb: '' },
+  intel: { enabled: true, dir: '', disabled: [], enable: [], abuseChKey: '', allow: [] },
   logs: { dir: '', format: 'zeek' },
 };
 
 /** How each leaf is checked: a type and, for numbers, a range; for strings, optional choices. */
 export type Rule =
   | { kind: 'number'; min: number; max: number; integer?: boolean }
-  | { kind: 'string'; choices?: readonly string[] };
+  | { kind: 'string'; choices?: readonly string[] }
+  | { kind: 'boolean' }
+  | { kind: 'list'; max: number };
 
 export const RULES: Record<string, Rule> = {
   dataDir: { kind: 'string' },
@@ -101,6 +118,12 @@ export const RULES: Record<string, Rule> = {
   'store.dnsRowsBurst': { kind: 'number', min: 0, max: 100_000_000 },
   'enrich.geoDb': { kind: 'string' },
   'enrich.asnDb': { kind: 'string' },
+  'intel.enabled': { kind: 'boolean' },
+  'intel.dir': { kind: 'string' },
+  'intel.disabled': { kind: 'list', max: 1000 },
+  'intel.enable': { kind: 'list', max: 1000 },
+  'intel.abuseChKey': { kind: 'string' },
+  'intel.allow': { kind: 'list', max: 100_000 },
   'logs.dir': { kind: 'string' },
   'logs.format': { kind: 'string', choices: ['zeek', 'ecs'] },
 };

@@ -42,6 +42,16 @@ test('values from the file and the command line, command line wins', () => {
   assert.equal(config.store.flowsDays, DEFAULTS.store.flowsDays, 'untouched keys keep their default');
 });
 
+test('booleans and lists', () => {
+  const p = file('l.yaml', 'intel:\n  enabled: no\n  allow: [1.1.1.1, example.com]\n  disabled: feodo, tor\n');
+  const { config } = loadConfig(p);
+  assert.equal(config.intel.enabled, false);
+  assert.deepEqual(config.intel.allow, ['1.1.1.1', 'example.com']);
+  assert.deepEqual(config.intel.disabled, ['feodo', 'tor']);
+  assert.match(configError(() => loadConfig(file('b.yaml', 'intel:\n  enabled: maybe\n'))), /'intel\.enabled' must be true or false/);
+  assert.match(configError(() => loadConfig(file('c.yaml', 'intel:\n  allow: {a: 1}\n'))), /unknown setting 'intel\.allow\.a'|must be a list/);
+});
+
 test('a typo is an error that suggests the right key', () => {
   const m = configError(() => loadConfig(file('typo.yaml', 'store:\n  flowDays: 3\n')));
   assert.match(m, /unknown setting 'store\.flowDays' \(did you mean 'store\.flowsDays'\?\)/);
