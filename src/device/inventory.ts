@@ -250,6 +250,11 @@ export class DeviceInventory implements RecordSink {
     return out;
   }
 
+  /** Cheap membership test for the per-flow path (`mac` as the engine writes it: lower case). */
+  has(mac: string): boolean {
+    return this.#devices.has(mac);
+  }
+
   get(mac: string): Device | null {
     const m = normalizeMac(mac);
     const e = m === null ? undefined : this.#devices.get(m);

@@ -198,7 +198,7 @@ export class Pipeline implements RecordSink {
    * not a gateway, else whoever holds the (private) address now.
    */
   #deviceOf(ip: string, mac: string, local: boolean): string | null {
-    if (mac && !this.#gateways.has(mac) && this.inventory.get(mac) !== null) {
+    if (mac && !this.#gateways.has(mac) && this.inventory.has(mac)) {
       // Global IPv6 addresses are not "private", but a LAN device's own frames still say who it is.
       if (local || ip.indexOf(':') >= 0) return mac;
     }

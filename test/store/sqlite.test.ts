@@ -157,8 +157,11 @@ describe('sqlite store: SD-card budget', () => {
     assert.equal(take(T0 + 0.25, 5), 2); // 2.5 tokens (a little less: T0 + 0.25 - T0 in doubles)
     assert.equal(take(T0 + 100, 5), 3); // capped at the burst
     assert.equal(take(T0 + 99, 5), 0); // a small step back: no refill, no reset
-    assert.equal(take(T0 + 10, 5), 0); // a large step back (an NTP correction) restarts the clock …
-    assert.equal(take(T0 + 10.25, 5), 2); // … so refills resume at once instead of after 90 s
+    // Flows ending by idle timeout are stamped up to an hour back: still no reset, no refill …
+    assert.equal(take(T0 + 100 - 3000, 5), 0);
+    assert.equal(take(T0 + 100.15, 5), 1); // … and the clock did not move back (0.15 s = 1.5 tokens)
+    assert.equal(take(T0 - 3 * 3600, 5), 0); // a large step back (an NTP correction) restarts the clock …
+    assert.equal(take(T0 - 3 * 3600 + 0.25, 5), 3); // … so refills resume at once (0.5 left + 2.5) instead of after 3 h
   });
 
   test('DNS: the same (device, query, qtype) within a minute is kept once; then the budget applies', () => {
