@@ -1,0 +1,402 @@
+/**
+ * Matches the engine's records against the loaded threat intelligence and raises intel alerts.
+ *
+ * What is looked up (issue 4 "Matching"): both ends of every flow (conn), DNS query names and
+ * answers (a lookup of a listed domain alerts even when no connection follows), TLS SNI and the
+ * JA3/JA3S/JA4 fingerprints (ssl), HTTP Host and host+URI (http).
+ *
+ * Direction decides how bad a hit is. A device reaching OUT to a listed value is a likely
+ * compromise: the feed's severity, at least high for C2 and malware. A listed address knocking
+ * from OUTSIDE is background noise unless the device answered: info when unanswered, low when
+ * answered (medium for a listed C2/malware host the device talked back to). Tor is what its feed
+ * says (informational by default): using Tor is not compromise.
+ *
+ * Noise control: the allow-list first; then aggregation. One alert per (code, device, indicator,
+ * direction): the key makes the store bump a count instead of opening a new alert, and an
+ * in-memory map of recently raised keys keeps the same key from being raised more than once per
+ * `repeatSeconds` of packet time (so a device polling its C2 every second costs one store write a
+ * minute, not sixty).
+ *
+ * Cost: records come per flow / per transaction, never per packet. With nothing loaded a record
+ * costs one call; otherwise a conn record costs two address lookups and a DNS record one name
+ * lookup per query and answer (capped). Allocation happens only on a hit.
+ */
+import { SEVERITIES, type AlertSink, type Severity } from '../alert/alert.js';
+import type { ConnInfo, LogFields } from '../decode/app/analyzer.js';
+import { parseIp, unmapV4 } from '../enrich/ip.js';
+import type { ConnRecord } from '../flow/conn-record.js';
+import type { RecordSink } from '../logs/record-sink.js';
+import { isPrivate } from '../util/addr.js';
+import type { AllowList } from './allow.js';
+import { explainHit, feedDisplayName, type IntelDirection, type IntelWhere } from './explain.js';
+import type { Indicator, IntelCategory, IntelLookup } from './types.js';
+
+export type { IntelDirection, IntelWhere } from './explain.js';
+
+/** One hit that passed the allow-list, before aggregation: what Zeek writes as an intel.log line. */
+export interface IntelSighting {
+  readonly ts: number;
+  readonly uid: string;
+  readonly origH: string;
+  readonly origP: number;
+  readonly respH: string;
+  readonly respP: number;
+  readonly where: IntelWhere;
+  /** The observed value that matched. */
+  readonly seen: string;
+  /** Every indicator listing it (all feeds). */
+  readonly indicators: readonly Indicator[];
+  readonly direction: IntelDirection;
+  /** MAC of the local device, or null when the local end is not a known device. */
+  readonly device: string | null;
+}
+
+export interface IntelMatcherOptions {
+  /** The current indicator set; called per record so an update can swap the set atomically. */
+  readonly lookup: () => IntelLookup;
+  readonly allow: AllowList;
+  /**
+   * The local device behind an endpoint (its MAC), or null when the endpoint is not one. The
+   * sensor's pipeline supplies the inventory's answer; the default takes the frame's MAC when the
+   * address is private (Zeek's private space), which suffices for replays of home captures.
+   */
+  readonly deviceOf?: (ip: string, mac: string) => string | null;
+  /** A device in words, e.g. "Kitchen speaker (aa:bb:cc:…)"; default the MAC. */
+  readonly describe?: (mac: string) => string;
+  /** Feed id → display name; default the catalogue's name, else the id. */
+  readonly feedName?: (id: string) => string;
+  readonly counters?: (name: string, n?: number) => void;
+  /** Seconds of packet time before an alert key already raised is raised again (default 60). */
+  readonly repeatSeconds?: number;
+  /** Alert keys remembered for that (default 10,000; the oldest is forgotten first, counted). */
+  readonly maxRecent?: number;
+  /** DNS answers looked at per record (default 16). */
+  readonly maxAnswers?: number;
+  /** Every hit after the allow-list, before aggregation (tests, an intel.log writer). */
+  readonly onSighting?: (s: IntelSighting) => void;
+}
+
+/** What the matcher did, for `stats()` and the bench. */
+export interface IntelMatcherStats {
+  /** Records looked at (conn, dns, ssl, http). */
+  records: number;
+  /** Observed values that matched at least one indicator. */
+  hits: number;
+  /** Hits dropped by the allow-list. */
+  allowed: number;
+  /** Hits whose alert key was raised less than `repeatSeconds` ago (aggregated, not raised). */
+  repeats: number;
+  /** Alerts raised. */
+  alerts: number;
+  /** Hits where the listed address was a local device's own (not raised: see conn()). */
+  ownAddressListed: number;
+  /** Recent-key entries forgotten at the cap. */
+  recentEvicted: number;
+}
+
+const PATHS = new Set(['conn', 'dns', 'ssl', 'http']);
+const HIGH = SEVERITIES.indexOf('high');
+const MEDIUM = SEVERITIES.indexOf('medium');
+const LOW = SEVERITIES.indexOf('low');
+const INFO = SEVERITIES.indexOf('info');
+
+/** Which category wins when several feeds list the same value with the same severity. */
+const CATEGORY_RANK: Readonly<Record<IntelCategory, number>> = {
+  c2: 7, malware: 6, phishing: 5, hostile: 4, suspicious: 3, scanner: 2, privacy: 1, tor: 0,
+};
+
+const WORDS = new Uint32Array(4);
+
+/** Private (Zeek's private space) address text: the default notion of "one of ours". */
+export function isLocalAddress(ip: string): boolean {
+  const fam = unmapV4(WORDS, parseIp(ip, WORDS));
+  return fam !== 0 && isPrivate(WORDS, 0, fam === 6);
+}
+
+/** The default device attribution: a private address's own frame MAC. */
+export function privateDeviceOf(ip: string, mac: string): string | null {
+  return mac !== '' && isLocalAddress(ip) ? mac : null;
+}
+
+/** How severe one indicator's hit is, given the direction (see the file comment). */
+export function hitSeverity(ind: Indicator, direction: IntelDirection, answered: boolean): Severity {
+  let s = SEVERITIES.indexOf(ind.severity);
+  if (s < 0) s = MEDIUM;
+  const compromise = ind.category === 'c2' || ind.category === 'malware';
+  if (direction === 'out') {
+    if (compromise && s < HIGH) s = HIGH;
+  } else {
+    const cap = !answered ? INFO : compromise ? MEDIUM : LOW;
+    if (s > cap) s = cap;
+  }
+  return SEVERITIES[s];
+}
+
+/** Mutable scratch describing the observation being matched; filled only on a hit. */
+interface Obs {
+  ts: number;
+  uid: string;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  proto: string;
+  localIp: string;
+  localMac: string;
+  remoteIp: string;
+  remotePort: number;
+  direction: IntelDirection;
+  answered: boolean;
+  query: string;
+}
+
+export class IntelMatcher implements RecordSink {
+  readonly #alerts: AlertSink;
+  readonly #lookup: () => IntelLookup;
+  readonly #allow: AllowList;
+  readonly #deviceOf: (ip: string, mac: string) => string | null;
+  readonly #describe: (mac: string) => string;
+  readonly #feedName: (id: string) => string;
+  readonly #count: (name: string, n?: number) => void;
+  readonly #repeat: number;
+  readonly #maxRecent: number;
+  readonly #maxAnswers: number;
+  readonly #onSighting: ((s: IntelSighting) => void) | null;
+  /** Alert key → packet time it was last raised. Insertion order = age (re-raised keys move last). */
+  readonly #recent = new Map<string, number>();
+  readonly #stats: IntelMatcherStats = { records: 0, hits: 0, allowed: 0, repeats: 0, alerts: 0, ownAddressListed: 0, recentEvicted: 0 };
+
+  constructor(alerts: AlertSink, opts: IntelMatcherOptions) {
+    this.#alerts = alerts;
+    this.#lookup = opts.lookup;
+    this.#allow = opts.allow;
+    this.#deviceOf = opts.deviceOf ?? privateDeviceOf;
+    this.#describe = opts.describe ?? ((mac: string) => mac);
+    this.#feedName = opts.feedName ?? feedDisplayName;
+    this.#count = opts.counters ?? (() => {});
+    this.#repeat = opts.repeatSeconds ?? 60;
+    this.#maxRecent = Math.max(1, opts.maxRecent ?? 10_000);
+    this.#maxAnswers = opts.maxAnswers ?? 16;
+    this.#onSighting = opts.onSighting ?? null;
+  }
+
+  stats(): IntelMatcherStats {
+    return { ...this.#stats };
+  }
+
+  // ---- RecordSink ----
+
+  wants(path: string): boolean {
+    return PATHS.has(path);
+  }
+
+  /** Both ends of every flow. */
+  conn(r: ConnRecord): void {
+    const set = this.#lookup();
+    if (set.size === 0) return;
+    this.#stats.records++;
+    const toResp = set.matchIp(r.respH);
+    if (toResp.length > 0) this.#connHit(r, false, toResp);
+    const fromOrig = set.matchIp(r.origH);
+    if (fromOrig.length > 0) this.#connHit(r, true, fromOrig);
+  }
+
+  record(path: string, ts: number, conn: ConnInfo | null, f: LogFields): void {
+    if (conn === null) return;
+    const set = this.#lookup();
+    if (set.size === 0) return;
+    this.#stats.records++;
+    switch (path) {
+      case 'dns':
+        this.#dns(set, ts, conn, f);
+        break;
+      case 'ssl':
+        this.#ssl(set, ts, conn, f);
+        break;
+      case 'http':
+        this.#http(set, ts, conn, f);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---- per record type ----
+
+  #connHit(r: ConnRecord, listedIsOrig: boolean, hits: readonly Indicator[]): void {
+    const listedIp = listedIsOrig ? r.origH : r.respH;
+    const listedMac = listedIsOrig ? r.origL2 : r.respL2;
+    // A local device's own address on a list (a home's global IPv6 in a Tor or spam list) is not a
+    // device reaching a listed host; every flow of that device would "hit". Counted, not raised.
+    if (this.#deviceOf(listedIp, listedMac) !== null) {
+      this.#stats.ownAddressListed++;
+      this.#count('intel.own_address_listed');
+      return;
+    }
+    const o = this.#obs(r.ts, r, r.proto);
+    if (listedIsOrig) {
+      o.localIp = r.respH;
+      o.localMac = r.respL2;
+      o.remoteIp = r.origH;
+      o.remotePort = r.respP;
+      o.direction = 'in';
+      // The device answered when it sent anything back; for TCP, a SYN-ACK ('h' in Zeek's history) or data.
+      o.answered = r.respPkts > 0 && (r.proto !== 'tcp' || r.respBytes > 0 || r.history.indexOf('h') >= 0);
+    }
+    this.#hit(o, listedIsOrig ? 'conn.orig' : 'conn.resp', listedIp, hits);
+  }
+
+  #dns(set: IntelLookup, ts: number, c: ConnInfo, f: LogFields): void {
+    // mDNS and LLMNR are link-local chatter about local names: nothing a feed lists.
+    if (c.respP === 5353 || c.respP === 5355 || c.origP === 5353) return;
+    const query = typeof f.query === 'string' ? f.query : '';
+    if (query !== '' && !query.endsWith('.arpa')) {
+      const hits = set.matchDomain(query);
+      if (hits.length > 0) this.#hit(this.#obs(ts, c, c.proto), 'dns.query', query, hits);
+    }
+    const answers = f.answers;
+    if (!Array.isArray(answers)) return;
+    const n = Math.min(answers.length, this.#maxAnswers);
+    for (let i = 0; i < n; i++) {
+      const a: unknown = answers[i];
+      // Addresses and names only: TXT/NAPTR renderings carry spaces.
+      if (typeof a !== 'string' || a === '' || a.indexOf(' ') >= 0) continue;
+      const isIp = parseIp(a, WORDS) !== 0;
+      if (!isIp && a.indexOf('.') < 0) continue;
+      const hits = isIp ? set.matchIp(a) : set.matchDomain(a);
+      if (hits.length === 0) continue;
+      const o = this.#obs(ts, c, c.proto);
+      o.query = query;
+      this.#hit(o, 'dns.answer', a, hits);
+    }
+  }
+
+  #ssl(set: IntelLookup, ts: number, c: ConnInfo, f: LogFields): void {
+    const sni = typeof f.server_name === 'string' ? f.server_name : '';
+    if (sni !== '') {
+      const host = sni.toLowerCase();
+      const hits = parseIp(host, WORDS) !== 0 ? set.matchIp(host) : set.matchDomain(host);
+      if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'ssl.sni', host, hits);
+    }
+    if (typeof f.ja3 === 'string') {
+      const hits = set.matchJa3(f.ja3);
+      if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'ssl.ja3', f.ja3, hits);
+    }
+    if (typeof f.ja3s === 'string') {
+      const hits = set.matchJa3(f.ja3s);
+      if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'ssl.ja3s', f.ja3s, hits);
+    }
+    if (typeof f.ja4 === 'string') {
+      const hits = set.matchJa4(f.ja4);
+      if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'ssl.ja4', f.ja4, hits);
+    }
+  }
+
+  #http(set: IntelLookup, ts: number, c: ConnInfo, f: LogFields): void {
+    const raw = typeof f.host === 'string' ? f.host : '';
+    const host = hostOnly(raw);
+    if (host === '') return;
+    const isIp = parseIp(host, WORDS) !== 0;
+    // An address in the Host header is the flow's own address, which conn() matches already.
+    if (!isIp) {
+      const hits = set.matchDomain(host);
+      if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'http.host', host, hits);
+    }
+    const uri = typeof f.uri === 'string' ? f.uri : '';
+    if (uri !== '') {
+      const url = host + pathOf(uri);
+      const hits = set.matchUrl(url);
+      if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'http.url', url, hits);
+    }
+  }
+
+  // ---- one hit ----
+
+  /** A fresh observation for a record whose client (orig) is the local side. */
+  #obs(ts: number, c: ConnInfo | ConnRecord, proto: string): Obs {
+    const mac = 'origMac' in c ? c.origMac : c.origL2;
+    return {
+      ts, uid: c.uid, origH: c.origH, origP: c.origP, respH: c.respH, respP: c.respP, proto,
+      localIp: c.origH, localMac: mac, remoteIp: c.respH, remotePort: c.respP,
+      direction: 'out', answered: true, query: '',
+    };
+  }
+
+  #hit(o: Obs, where: IntelWhere, seen: string, hits: readonly Indicator[]): void {
+    this.#stats.hits++;
+    this.#count('intel.hits');
+    if (this.#allow.allows(hits[0].type, seen) !== null) {
+      this.#stats.allowed++;
+      this.#count('intel.allowed');
+      return;
+    }
+    const device = this.#deviceOf(o.localIp, o.localMac);
+    this.#onSighting?.({
+      ts: o.ts, uid: o.uid, origH: o.origH, origP: o.origP, respH: o.respH, respP: o.respP,
+      where, seen, indicators: hits, direction: o.direction, device,
+    });
+    // The strongest listing decides code and severity; the other feeds go into the evidence.
+    let best = hits[0];
+    let bestSev = SEVERITIES.indexOf(hitSeverity(best, o.direction, o.answered));
+    for (let i = 1; i < hits.length; i++) {
+      const s = SEVERITIES.indexOf(hitSeverity(hits[i], o.direction, o.answered));
+      if (s > bestSev || (s === bestSev && CATEGORY_RANK[hits[i].category] > CATEGORY_RANK[best.category])) {
+        best = hits[i];
+        bestSev = s;
+      }
+    }
+    const code = `intel.${best.category}`;
+    const key = `${code}|${device ?? o.localIp}|${best.type}:${best.value}|${o.direction}`;
+    const last = this.#recent.get(key);
+    if (last !== undefined && Math.abs(o.ts - last) < this.#repeat) {
+      this.#stats.repeats++;
+      this.#count('intel.repeats');
+      return;
+    }
+    this.#remember(key, o.ts);
+    const who = device !== null ? `${this.#describe(device)} at ${o.localIp}` : o.localIp;
+    const others = hits.length === 1 ? [] : hits.filter((h) => h !== best);
+    const { summary, evidence } = explainHit({
+      ts: o.ts, where, direction: o.direction, who, localIp: o.localIp, remoteIp: o.remoteIp,
+      remotePort: o.remotePort, proto: o.proto, uid: o.uid, seen, query: o.query, answered: o.answered,
+      indicator: best, others, feedName: this.#feedName,
+    });
+    this.#stats.alerts++;
+    this.#count('intel.alerts');
+    this.#alerts.raise({ ts: o.ts, code, severity: SEVERITIES[bestSev], device, summary, evidence, key });
+  }
+
+  #remember(key: string, ts: number): void {
+    const r = this.#recent;
+    r.delete(key);
+    r.set(key, ts);
+    if (r.size > this.#maxRecent) {
+      const oldest = r.keys().next();
+      if (!oldest.done) r.delete(oldest.value);
+      this.#stats.recentEvicted++;
+      this.#count('intel.recent_evicted');
+    }
+  }
+}
+
+/** Host header without port or brackets, lower-case, no trailing dot. */
+function hostOnly(h: string): string {
+  let s = h.trim().toLowerCase();
+  if (s.startsWith('[')) {
+    const end = s.indexOf(']');
+    return end > 0 ? s.slice(1, end) : '';
+  }
+  const colon = s.indexOf(':');
+  // One colon = host:port; more = a bare IPv6 address (invalid in Host, but seen).
+  if (colon >= 0 && s.indexOf(':', colon + 1) < 0) s = s.slice(0, colon);
+  if (s.endsWith('.')) s = s.slice(0, -1);
+  return s;
+}
+
+/** The path+query of a request target: origin-form as is; absolute-form (proxies) loses scheme and host. */
+function pathOf(uri: string): string {
+  if (uri.startsWith('/')) return uri;
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(uri);
+  if (m) return uri.slice(m[0].length) || '/';
+  return '/' + uri;
+}
