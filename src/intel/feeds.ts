@@ -1,0 +1,592 @@
+/**
+ * Feed state and updates: the one object the sensor and `vigil intel` use to keep threat
+ * intelligence fresh.
+ *
+ *   const feeds = new IntelFeeds({ dir, config: config.intel, log });
+ *   let set = feeds.load();                 // last good copies only: no network, works offline
+ *   feeds.onSwap((s) => { set = s; });      // a new set after each update that changed something
+ *   const stop = feeds.schedule();          // looks every minute; fetches each feed on its cadence
+ *
+ * An update fetches (or re-reads) each due feed, checks the new copy (it parses, it is not empty,
+ * it did not shrink by more than 90 %), keeps it as the feed's last good copy and builds a NEW
+ * IndicatorSet from every feed's last good copy; readers keep using the old set until the swap.
+ * A failure of any kind keeps the last good copy and records the error for `vigil intel list`.
+ *
+ * Wall time is used here (cadences, staleness): this is I/O scheduling, not packet analysis.
+ */
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { VigilConfig } from '../config/schema.js';
+import { VigilError } from '../util/errors.js';
+import { IndicatorSet } from './indicator-set.js';
+import { detectFormat, parseFeed } from './parse/index.js';
+import type { FeedDefaults, ParseResult } from './types.js';
+import { CATALOGUE, keyAllowed, type CatalogueFeed } from './catalogue.js';
+import { fetchFeed, type FetchOutcome } from './update/fetch.js';
+import { maskSecrets } from './update/mask.js';
+import { health, nextDue, resolveFeeds, type FeedHealth, type FeedSpec } from './update/spec.js';
+import {
+  dataPath, ensureDir, metaPath, readMeta, readUserFeeds, writeAtomic, writeMeta, writeUserFeeds,
+  type FeedMeta, type UserFeed,
+} from './update/state.js';
+import { makeUserFeed, type AddFeedInput } from './update/user-feeds.js';
+
+export type { FeedSpec, FeedHealth } from './update/spec.js';
+export type { UserFeed, FeedMeta } from './update/state.js';
+export type { AddFeedInput } from './update/user-feeds.js';
+
+export interface IntelFeedsOptions {
+  /** intel.dir, resolved (`intelDir(config)` gives the default `<dataDir>/intel`). */
+  readonly dir: string;
+  readonly config: VigilConfig['intel'];
+  /** One line per notable event (updates, failures, held-back feeds). Keys are already masked. */
+  readonly log?: (line: string) => void;
+  /** Injected for tests; Node's built-in fetch otherwise. */
+  readonly fetch?: typeof fetch;
+  /** Whole-exchange timeout per fetch (default 60 s). */
+  readonly timeoutMs?: number;
+  /** Largest feed body accepted, in bytes (default 64 MiB); bigger is cut off and fails. */
+  readonly maxBytes?: number;
+  /** Wall clock in seconds (tests move it forward). */
+  readonly now?: () => number;
+  /** The built-in catalogue; replaced by tests (feeds on a local server) and air-gapped mirrors. */
+  readonly catalogue?: readonly CatalogueFeed[];
+}
+
+export type UpdateOutcome = 'updated' | 'unchanged' | 'failed' | 'held back' | 'skipped';
+
+export interface FeedUpdate {
+  readonly id: string;
+  readonly outcome: UpdateOutcome;
+  /** Indicators in the copy in use after this update. */
+  readonly indicators: number;
+  /** Indicators in the copy in use before it. */
+  readonly previous: number;
+  /** For 'held back': how many the refused copy had. */
+  readonly offered: number;
+  /** Why it failed / was skipped / was held back, masked; null otherwise. */
+  readonly error: string | null;
+  /** Body bytes read (a cut-off body: at most the cap plus one chunk). */
+  readonly bytes: number;
+  /** Whether the new copy was parsed (false for 304, an unchanged file, identical bytes). */
+  readonly parsed: boolean;
+}
+
+export interface UpdateReport {
+  readonly feeds: FeedUpdate[];
+  /** A new set was built and handed to the onSwap listeners. */
+  readonly swapped: boolean;
+  /** Indicators in the set in use after the update. */
+  readonly size: number;
+}
+
+export interface FeedStatus {
+  readonly id: string;
+  readonly name: string;
+  readonly origin: 'catalogue' | 'user';
+  readonly enabled: boolean;
+  readonly health: FeedHealth;
+  /** Primary URL (key masked) or file path. */
+  readonly source: string;
+  readonly format: string;
+  readonly category: string;
+  readonly severity: string;
+  readonly everySeconds: number;
+  readonly needsKey: boolean;
+  /** Counts of the last good copy (0 when there is none). */
+  readonly indicators: number;
+  readonly malformed: number;
+  readonly skipped: number;
+  /** Wall seconds; null = never. */
+  readonly fetchedAt: number | null;
+  readonly successAt: number | null;
+  readonly checkedAt: number | null;
+  readonly nextDue: number | null;
+  readonly error: string | null;
+  readonly heldBack: { readonly indicators: number; readonly previous: number; readonly at: number } | null;
+  readonly what: string;
+  readonly licence: string;
+  readonly reference: string;
+}
+
+/** Counters (house rule 4): exported to the stats as `intel.<name>`. */
+export interface IntelFeedCounters {
+  fetches: number;
+  notModified: number;
+  updated: number;
+  failures: number;
+  heldBack: number;
+  cutOff: number;
+  bytes: number;
+  parses: number;
+  swaps: number;
+}
+
+/** A new copy with fewer than this share of the last good copy's indicators is held back. */
+export const SHRINK_HOLD_RATIO = 0.1;
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const USER_AGENT = 'Vigil/0.1 (home network monitor; feed updater)';
+
+export class IntelFeeds {
+  readonly dir: string;
+  readonly counters: IntelFeedCounters = { fetches: 0, notModified: 0, updated: 0, failures: 0, heldBack: 0, cutOff: 0, bytes: 0, parses: 0, swaps: 0 };
+  private readonly config: VigilConfig['intel'];
+  private readonly logLine: (line: string) => void;
+  private readonly fetchImpl: typeof fetch | undefined;
+  private readonly timeoutMs: number;
+  private readonly maxBytes: number;
+  private readonly clock: () => number;
+  private readonly catalogue: readonly CatalogueFeed[];
+  private current: IndicatorSet | null = null;
+  /** Signature (mtime:size) of each data file the current set was built from. */
+  private builtFrom = new Map<string, string>();
+  private readonly listeners = new Set<(set: IndicatorSet) => void>();
+  /** Updates run one at a time: a scheduled round and a CLI-triggered one never interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private roundDue: Promise<UpdateReport> | null = null;
+
+  constructor(opts: IntelFeedsOptions) {
+    this.dir = opts.dir;
+    this.config = opts.config;
+    this.logLine = opts.log ?? (() => {});
+    this.fetchImpl = opts.fetch;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.clock = opts.now ?? (() => Date.now() / 1000);
+    this.catalogue = opts.catalogue ?? CATALOGUE;
+  }
+
+  /** Every feed (catalogue and user-added) as configured right now. */
+  specs(): FeedSpec[] {
+    return resolveFeeds(this.config, readUserFeeds(this.dir), this.catalogue);
+  }
+
+  /** The set in use (loaded from the last good copies on first use). */
+  get set(): IndicatorSet {
+    return this.current ?? this.load();
+  }
+
+  /**
+   * Builds the set from every enabled feed's last good copy. No network, no fetch: this is what
+   * the sensor does at start, so it matches from the first packet even offline.
+   */
+  load(): IndicatorSet {
+    const results: ParseResult[] = [];
+    const built = new Map<string, string>();
+    for (const spec of this.specs()) {
+      if (!spec.enabled) continue;
+      const r = this.parseCopy(spec);
+      if (r === null) continue;
+      results.push(r.result);
+      built.set(spec.id, r.signature);
+    }
+    this.current = IndicatorSet.build(results);
+    this.builtFrom = built;
+    return this.current;
+  }
+
+  /** Calls `cb` with each new set after an update swapped it in; returns an unsubscribe function. */
+  onSwap(cb: (set: IndicatorSet) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  /** Status of every feed for `vigil intel list`. */
+  list(now: number = this.clock()): FeedStatus[] {
+    return this.specs().map((spec) => {
+      const meta = readMeta(this.dir, spec.id, spec.sources[0]);
+      const hasData = existsSync(dataPath(this.dir, spec.id));
+      const due = nextDue(spec, meta);
+      const t = (x: number) => (x > 0 ? x : null);
+      return {
+        id: spec.id,
+        name: spec.name,
+        origin: spec.origin,
+        enabled: spec.enabled,
+        health: health(spec, meta, hasData, now),
+        source: this.mask(spec.sources[0]),
+        format: spec.format,
+        category: spec.category,
+        severity: spec.severity,
+        everySeconds: spec.everySeconds,
+        needsKey: spec.needsKey,
+        indicators: hasData ? meta.indicators : 0,
+        malformed: hasData ? meta.malformed : 0,
+        skipped: hasData ? meta.skipped : 0,
+        fetchedAt: hasData ? t(meta.fetchedAt) : null,
+        successAt: t(meta.successAt),
+        checkedAt: t(meta.checkedAt),
+        nextDue: Number.isFinite(due) ? Math.max(due, now) : null,
+        error: meta.error,
+        heldBack: meta.heldBack,
+        what: spec.what,
+        licence: spec.licence,
+        reference: spec.reference,
+      };
+    });
+  }
+
+  /**
+   * Updates the feeds whose cadence is due at `now` (and re-reads changed local files); also
+   * picks up copies another process (`vigil intel update`) wrote. Concurrent calls share a round.
+   */
+  updateDue(now: Date = new Date()): Promise<UpdateReport> {
+    if (this.roundDue) return this.roundDue;
+    const t = now.getTime() / 1000;
+    const run = this.enqueue(async () => {
+      if (!this.config.enabled) return { feeds: [], swapped: false, size: this.set.size };
+      const specs = this.specs();
+      const due = specs.filter((s) => nextDue(s, readMeta(this.dir, s.id, s.sources[0])) <= t);
+      return this.round(specs, due, false, t);
+    });
+    this.roundDue = run.finally(() => {
+      this.roundDue = null;
+    });
+    return this.roundDue;
+  }
+
+  /**
+   * Updates now, ignoring cadence: every enabled feed, or the given ids. `force` fetches without
+   * validators and accepts a copy that shrank by more than 90 % (the user looked and agrees).
+   */
+  updateAll(opts: { ids?: readonly string[]; force?: boolean; now?: Date } = {}): Promise<UpdateReport> {
+    return this.enqueue(async () => {
+      const t = (opts.now ?? new Date()).getTime() / 1000;
+      const specs = this.specs();
+      let chosen: FeedSpec[];
+      if (opts.ids && opts.ids.length > 0) {
+        chosen = opts.ids.map((id) => {
+          const s = specs.find((x) => x.id === id);
+          if (!s) throw new VigilError('VIGIL_ERR_NOT_FOUND', `no feed '${id}'; 'vigil intel list' shows the feed ids.`);
+          if (s.needsKey) throw new VigilError('VIGIL_ERR_CONFIG', `feed '${id}' needs the free abuse.ch Auth-Key: set intel.abuseChKey in vigil.yaml (account at https://auth.abuse.ch/).`);
+          if (!s.enabled) throw new VigilError('VIGIL_ERR_CONFIG', `feed '${id}' is off; turn it on with intel.enable: [${id}] in vigil.yaml (or remove it from intel.disabled).`);
+          return s;
+        });
+      } else {
+        chosen = specs.filter((s) => s.enabled);
+      }
+      return this.round(specs, chosen, opts.force ?? false, t);
+    });
+  }
+
+  /** Adds a user feed to feeds.json (not fetched yet: call updateAll({ ids: [feed.id] })). */
+  add(input: AddFeedInput): UserFeed {
+    const existing = readUserFeeds(this.dir);
+    const feed = makeUserFeed(input, existing, this.clock());
+    writeUserFeeds(this.dir, [...existing, feed]);
+    return feed;
+  }
+
+  /** Removes a user feed and its copy; catalogue feeds are turned off with intel.disabled instead. */
+  remove(id: string): void {
+    const existing = readUserFeeds(this.dir);
+    if (!existing.some((f) => f.id === id)) {
+      const inCatalogue = this.specs().some((s) => s.id === id);
+      throw new VigilError(inCatalogue ? 'VIGIL_ERR_USAGE' : 'VIGIL_ERR_NOT_FOUND', inCatalogue
+        ? `'${id}' is a built-in feed; turn it off with intel.disabled: [${id}] in vigil.yaml.`
+        : `no added feed '${id}'; 'vigil intel list' shows the feed ids.`);
+    }
+    writeUserFeeds(this.dir, existing.filter((f) => f.id !== id));
+    rmSync(dataPath(this.dir, id), { force: true });
+    rmSync(metaPath(this.dir, id), { force: true });
+  }
+
+  /**
+   * Runs updateDue every `everyMs` (default one minute) and once right away; returns a function
+   * that stops it. The timer does not keep the process alive.
+   */
+  schedule(everyMs = 60_000): () => void {
+    let stopped = false;
+    const tick = () => {
+      if (stopped) return;
+      this.updateDue(new Date()).catch((e: unknown) => this.logLine(`intel: update round failed: ${this.mask((e as Error).message)}`));
+    };
+    const timer = setInterval(tick, everyMs);
+    timer.unref();
+    setImmediate(tick);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn, fn);
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  private mask(s: string): string {
+    return maskSecrets(s, [this.config.abuseChKey]);
+  }
+
+  private defaults(spec: FeedSpec): FeedDefaults {
+    return { feed: spec.id, category: spec.category, severity: spec.severity, reference: spec.reference };
+  }
+
+  private parse(spec: FeedSpec, text: string): ParseResult {
+    this.counters.parses++;
+    const format = spec.format === 'auto' ? detectFormat(text, spec.sources[0]) : spec.format;
+    return parseFeed(text, format, this.defaults(spec));
+  }
+
+  /** Parses a feed's last good copy; null when there is none or it cannot be read. */
+  private parseCopy(spec: FeedSpec): { result: ParseResult; signature: string } | null {
+    const p = dataPath(this.dir, spec.id);
+    try {
+      const st = statSync(p);
+      const text = readFileSync(p, 'utf8');
+      return { result: this.parse(spec, text), signature: `${st.mtimeMs}:${st.size}` };
+    } catch {
+      return null;
+    }
+  }
+
+  private signature(id: string): string | null {
+    try {
+      const st = statSync(dataPath(this.dir, id));
+      return `${st.mtimeMs}:${st.size}`;
+    } catch {
+      return null;
+    }
+  }
+
+  /** One update round over `chosen`; rebuilds and swaps when any copy in use changed. */
+  private async round(specs: readonly FeedSpec[], chosen: readonly FeedSpec[], force: boolean, now: number): Promise<UpdateReport> {
+    ensureDir(this.dir);
+    const fresh = new Map<string, ParseResult>();
+    const reports: FeedUpdate[] = [];
+    for (const spec of chosen) {
+      reports.push(await this.updateOne(spec, force, now, fresh));
+    }
+    // Rebuild when a copy in use changed: updated here, written by another process, or a feed
+    // turned on/off since the set was built.
+    let changed = this.current === null;
+    const enabled = specs.filter((s) => s.enabled);
+    const wanted = new Map<string, string>();
+    for (const s of enabled) {
+      const sig = this.signature(s.id);
+      if (sig !== null) wanted.set(s.id, sig);
+    }
+    if (wanted.size !== this.builtFrom.size) changed = true;
+    for (const [id, sig] of wanted) if (this.builtFrom.get(id) !== sig) changed = true;
+    if (!changed) return { feeds: reports, swapped: false, size: this.set.size };
+    if (this.current === null && this.listeners.size === 0) {
+      // Nobody holds a set (the CLI): building one would only cost seconds. Report the copies' total.
+      let size = 0;
+      for (const s of enabled) if (wanted.has(s.id)) size += readMeta(this.dir, s.id, s.sources[0]).indicators;
+      return { feeds: reports, swapped: false, size };
+    }
+
+    const results: ParseResult[] = [];
+    const built = new Map<string, string>();
+    for (const s of enabled) {
+      const sig = wanted.get(s.id);
+      if (sig === undefined) continue;
+      const f = fresh.get(s.id);
+      if (f) {
+        results.push(f);
+        built.set(s.id, sig);
+      } else {
+        const r = this.parseCopy(s);
+        if (r === null) continue;
+        results.push(r.result);
+        built.set(s.id, r.signature);
+        // Parsing a big copy blocks: let packets through between feeds.
+        await yieldToLoop();
+      }
+    }
+    fresh.clear();
+    const set = IndicatorSet.build(results);
+    this.current = set;
+    this.builtFrom = built;
+    this.counters.swaps++;
+    for (const cb of this.listeners) {
+      try {
+        cb(set);
+      } catch (e) {
+        this.logLine(`intel: a set listener failed: ${(e as Error).message}`);
+      }
+    }
+    this.logLine(`intel: new indicator set in use: ${set.size} indicators from ${built.size} feeds`);
+    return { feeds: reports, swapped: true, size: set.size };
+  }
+
+  private async updateOne(spec: FeedSpec, force: boolean, now: number, fresh: Map<string, ParseResult>): Promise<FeedUpdate> {
+    const meta = readMeta(this.dir, spec.id, this.mask(spec.sources[0]));
+    const hasData = existsSync(dataPath(this.dir, spec.id));
+    const previous = hasData ? meta.indicators : 0;
+    const base = { id: spec.id, previous, offered: 0, bytes: 0, parsed: false };
+    if (!spec.enabled) {
+      return { ...base, outcome: 'skipped', indicators: previous, error: spec.needsKey ? 'needs the abuse.ch key' : 'off' };
+    }
+    meta.checkedAt = now;
+
+    const fail = (message: string, bytes: number, keyProblem = false): FeedUpdate => {
+      const msg = this.mask(message);
+      meta.error = msg;
+      meta.failures++;
+      meta.keyProblem = keyProblem;
+      this.counters.failures++;
+      writeMeta(this.dir, spec.id, meta);
+      this.logLine(`intel: ${spec.id}: ${msg}${hasData ? ` (keeping the last good copy: ${previous} indicators)` : ''}`);
+      return { ...base, outcome: 'failed', indicators: previous, error: msg, bytes };
+    };
+
+    // 1. Get the new bytes (or learn they did not change).
+    let body: Buffer;
+    let validators = { etag: null as string | null, lastModified: null as string | null };
+    let source: string;
+    let fileStat = { mtimeMs: 0, size: 0 };
+    if (spec.kind === 'file') {
+      source = spec.sources[0];
+      let st;
+      try {
+        st = statSync(source);
+      } catch (e) {
+        return fail(`cannot read ${source} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 0);
+      }
+      if (!force && hasData && st.mtimeMs === meta.sourceMtimeMs && st.size === meta.sourceSize) {
+        return this.unchanged(spec, meta, base, previous, now);
+      }
+      if (st.size > this.maxBytes) {
+        this.counters.cutOff++;
+        return fail(`${source} is ${st.size} bytes, over the ${this.maxBytes}-byte cap`, 0);
+      }
+      try {
+        body = readFileSync(source);
+      } catch (e) {
+        return fail(`cannot read ${source} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 0);
+      }
+      fileStat = { mtimeMs: st.mtimeMs, size: st.size };
+    } else {
+      const got = await this.fetchFromSources(spec, meta, hasData && !force);
+      if (got.outcome.kind === 'not-modified') {
+        this.counters.notModified++;
+        return this.unchanged(spec, meta, base, previous, now);
+      }
+      if (got.outcome.kind === 'error') {
+        const o = got.outcome;
+        this.counters.bytes += o.bytesRead;
+        if (o.error === 'too-large') this.counters.cutOff++;
+        if (o.error === 'auth' && spec.key !== 'none') {
+          return fail(`abuse.ch Auth-Key missing or invalid (HTTP ${o.status}): check intel.abuseChKey`, o.bytesRead, true);
+        }
+        return fail(o.message, o.bytesRead);
+      }
+      body = got.outcome.body;
+      this.counters.bytes += body.byteLength;
+      validators = { etag: got.outcome.etag, lastModified: got.outcome.lastModified };
+      source = this.mask(got.source);
+    }
+    base.bytes = body.byteLength;
+
+    // 2. Same bytes as the copy we hold (a server without validators): nothing to parse.
+    if (hasData && !force && body.byteLength === meta.bytes) {
+      try {
+        if (readFileSync(dataPath(this.dir, spec.id)).equals(body)) {
+          Object.assign(meta, validators.etag || validators.lastModified ? validators : {});
+          meta.sourceMtimeMs = fileStat.mtimeMs;
+          meta.sourceSize = fileStat.size;
+          return this.unchanged(spec, meta, base, previous, now);
+        }
+      } catch {
+        // Unreadable old copy: fall through and replace it.
+      }
+    }
+
+    // 3. Parse and judge the new copy before it replaces anything.
+    const text = body.toString('utf8');
+    const result = this.parse(spec, text);
+    base.parsed = true;
+    const n = result.indicators.length;
+    if (n === 0) {
+      const why = result.malformed > 0 ? `${result.malformed} unreadable lines` : 'empty or not in the expected format';
+      return fail(`the new copy has no indicators (${why})`, body.byteLength);
+    }
+    if (!force && previous > 0 && n < previous * SHRINK_HOLD_RATIO) {
+      meta.heldBack = { indicators: n, previous, at: now };
+      meta.error = null;
+      meta.keyProblem = false;
+      meta.failures = 0;
+      this.counters.heldBack++;
+      writeMeta(this.dir, spec.id, meta);
+      const msg = `the new copy has ${n} indicators, ${Math.round((1 - n / previous) * 100)} % fewer than the ${previous} in use: held back (check the source, then 'vigil intel update --force ${spec.id}' to accept it)`;
+      this.logLine(`intel: ${spec.id}: ${msg}`);
+      return { ...base, outcome: 'held back', indicators: previous, offered: n, error: msg };
+    }
+
+    // 4. Keep it: data first, then the metadata that describes it.
+    try {
+      writeAtomic(dataPath(this.dir, spec.id), body);
+    } catch (e) {
+      return fail(`cannot write the copy under ${this.dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, body.byteLength);
+    }
+    Object.assign(meta, {
+      ...validators,
+      source,
+      fetchedAt: now,
+      successAt: now,
+      indicators: n,
+      malformed: result.malformed,
+      skipped: result.skipped,
+      bytes: body.byteLength,
+      error: null,
+      keyProblem: false,
+      failures: 0,
+      heldBack: null,
+      sourceMtimeMs: fileStat.mtimeMs,
+      sourceSize: fileStat.size,
+    });
+    writeMeta(this.dir, spec.id, meta);
+    fresh.set(spec.id, result);
+    this.counters.updated++;
+    this.logLine(`intel: ${spec.id}: updated, ${previous} → ${n} indicators${result.malformed > 0 ? ` (${result.malformed} unreadable lines)` : ''}`);
+    return { ...base, outcome: 'updated', indicators: n, error: null };
+  }
+
+  private unchanged(spec: FeedSpec, meta: FeedMeta, base: { id: string; previous: number; offered: number; bytes: number; parsed: boolean }, previous: number, now: number): FeedUpdate {
+    meta.successAt = now;
+    meta.error = null;
+    meta.keyProblem = false;
+    meta.failures = 0;
+    writeMeta(this.dir, spec.id, meta);
+    return { ...base, outcome: 'unchanged', indicators: previous, error: null };
+  }
+
+  /** Tries the feed's URLs in order (mirrors only after a failure that is not about the key). */
+  private async fetchFromSources(spec: FeedSpec, meta: FeedMeta, conditional: boolean): Promise<{ outcome: FetchOutcome; source: string }> {
+    const key = spec.key !== 'none' ? this.config.abuseChKey.trim() : '';
+    let last: { outcome: FetchOutcome; source: string } | null = null;
+    for (const src of spec.sources) {
+      const url = new URL(src);
+      if (key && spec.keyInQuery && keyAllowed(spec, url.hostname)) url.searchParams.set('auth-key', key);
+      // Validators describe the copy we hold; they only make sense for the URL it came from.
+      const sameSource = meta.source === this.mask(url.toString()) || meta.source === src;
+      this.counters.fetches++;
+      const outcome = await fetchFeed({
+        url: url.toString(),
+        etag: conditional && sameSource ? meta.etag : null,
+        lastModified: conditional && sameSource ? meta.lastModified : null,
+        headers: { 'user-agent': USER_AGENT, accept: '*/*' },
+        sensitiveHeaders: key ? { 'auth-key': key } : undefined,
+        sensitiveAllowed: (u) => keyAllowed(spec, u.hostname),
+        timeoutMs: this.timeoutMs,
+        maxBytes: this.maxBytes,
+        fetch: this.fetchImpl,
+      });
+      last = { outcome, source: url.toString() };
+      if (outcome.kind !== 'error' || outcome.error === 'auth' || outcome.error === 'too-large') return last;
+    }
+    return last ?? { outcome: { kind: 'error', error: 'network', status: 0, message: 'no URL', bytesRead: 0 }, source: '' };
+  }
+}
+
+/** The intel directory a config means: intel.dir, or `<dataDir>/intel`. */
+export function intelDir(config: VigilConfig): string {
+  return config.intel.dir || join(config.dataDir, 'intel');
+}
