@@ -19,9 +19,9 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { VigilConfig } from '../config/schema.js';
 import { VigilError } from '../util/errors.js';
-import { IndicatorSet } from './indicator-set.js';
-import { detectFormat, parseFeed } from './parse/index.js';
-import type { FeedDefaults, ParseResult } from './types.js';
+import { IndicatorSet, IndicatorSetBuilder, type IndicatorSetOptions } from './indicator-set.js';
+import { detectFormat, parseFeedInto, type IndicatorTarget } from './parse/index.js';
+import type { FeedDefaults } from './types.js';
 import { CATALOGUE, keyAllowed, type CatalogueFeed } from './catalogue.js';
 import { fetchFeed, type FetchOutcome } from './update/fetch.js';
 import { maskSecrets } from './update/mask.js';
@@ -50,6 +50,8 @@ export interface IntelFeedsOptions {
   readonly maxBytes?: number;
   /** Wall clock in seconds (tests move it forward). */
   readonly now?: () => number;
+  /** Cap on indicators in the set (default: the IndicatorSet's, 4 million); the rest are counted as dropped. */
+  readonly maxIndicators?: number;
   /** The built-in catalogue; replaced by tests (feeds on a local server) and air-gapped mirrors. */
   readonly catalogue?: readonly CatalogueFeed[];
 }
@@ -139,6 +141,7 @@ export class IntelFeeds {
   private readonly maxBytes: number;
   private readonly clock: () => number;
   private readonly catalogue: readonly CatalogueFeed[];
+  private readonly setOptions: IndicatorSetOptions;
   private current: IndicatorSet | null = null;
   /** Signature (mtime:size) of each data file the current set was built from. */
   private builtFrom = new Map<string, string>();
@@ -156,6 +159,7 @@ export class IntelFeeds {
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     this.clock = opts.now ?? (() => Date.now() / 1000);
     this.catalogue = opts.catalogue ?? CATALOGUE;
+    this.setOptions = opts.maxIndicators !== undefined ? { maxIndicators: opts.maxIndicators } : {};
   }
 
   /** Every feed (catalogue and user-added) as configured right now. */
@@ -173,16 +177,14 @@ export class IntelFeeds {
    * the sensor does at start, so it matches from the first packet even offline.
    */
   load(): IndicatorSet {
-    const results: ParseResult[] = [];
+    const builder = new IndicatorSetBuilder(this.setOptions);
     const built = new Map<string, string>();
     for (const spec of this.specs()) {
       if (!spec.enabled) continue;
-      const r = this.parseCopy(spec);
-      if (r === null) continue;
-      results.push(r.result);
-      built.set(spec.id, r.signature);
+      const sig = this.parseCopyInto(spec, builder);
+      if (sig !== null) built.set(spec.id, sig);
     }
-    this.current = IndicatorSet.build(results);
+    this.current = builder.finish();
     this.builtFrom = built;
     return this.current;
   }
@@ -328,22 +330,28 @@ export class IntelFeeds {
     return { feed: spec.id, category: spec.category, severity: spec.severity, reference: spec.reference };
   }
 
-  private parse(spec: FeedSpec, text: string): ParseResult {
+  /** Parses one copy straight into `target` (no per-indicator objects); returns the counts. */
+  private parseInto(spec: FeedSpec, input: Uint8Array, target: IndicatorTarget): { count: number; malformed: number; skipped: number } {
     this.counters.parses++;
-    const format = spec.format === 'auto' ? detectFormat(text, spec.sources[0]) : spec.format;
-    return parseFeed(text, format, this.defaults(spec));
+    const format = spec.format === 'auto' ? detectFormat(input.toString(), spec.sources[0]) : spec.format;
+    const e = parseFeedInto(input, format, this.defaults(spec), target);
+    return { count: e.count, malformed: e.malformed, skipped: e.skipped };
   }
 
-  /** Parses a feed's last good copy; null when there is none or it cannot be read. */
-  private parseCopy(spec: FeedSpec): { result: ParseResult; signature: string } | null {
+  /** Parses a feed's last good copy into `target`; its signature, or null when there is no copy. */
+  private parseCopyInto(spec: FeedSpec, target: IndicatorTarget): string | null {
     const p = dataPath(this.dir, spec.id);
+    let bytes: Buffer;
+    let sig: string;
     try {
       const st = statSync(p);
-      const text = readFileSync(p, 'utf8');
-      return { result: this.parse(spec, text), signature: `${st.mtimeMs}:${st.size}` };
+      bytes = readFileSync(p);
+      sig = `${st.mtimeMs}:${st.size}`;
     } catch {
       return null;
     }
+    this.parseInto(spec, bytes, target);
+    return sig;
   }
 
   private signature(id: string): string | null {
@@ -358,14 +366,14 @@ export class IntelFeeds {
   /** One update round over `chosen`; rebuilds and swaps when any copy in use changed. */
   private async round(specs: readonly FeedSpec[], chosen: readonly FeedSpec[], force: boolean, now: number): Promise<UpdateReport> {
     ensureDir(this.dir);
-    const fresh = new Map<string, ParseResult>();
+    const fresh = new Map<string, IndicatorSet>();
     const reports: FeedUpdate[] = [];
     for (const spec of chosen) {
       reports.push(await this.updateOne(spec, force, now, fresh));
     }
     // Rebuild when a copy in use changed: updated here, written by another process, or a feed
     // turned on/off since the set was built.
-    let changed = this.current === null;
+    let changed = this.current === null || fresh.size > 0;
     const enabled = specs.filter((s) => s.enabled);
     const wanted = new Map<string, string>();
     for (const s of enabled) {
@@ -382,26 +390,35 @@ export class IntelFeeds {
       return { feeds: reports, swapped: false, size };
     }
 
-    const results: ParseResult[] = [];
+    // The new set: rows of unchanged feeds copied from the set in use (no re-parse), new copies
+    // from their per-feed sets, copies another process wrote parsed from disk.
+    const builder = new IndicatorSetBuilder(this.setOptions);
     const built = new Map<string, string>();
+    const keep = new Set<string>();
     for (const s of enabled) {
       const sig = wanted.get(s.id);
-      if (sig === undefined) continue;
+      if (sig !== undefined && !fresh.has(s.id) && this.current !== null && this.builtFrom.get(s.id) === sig) keep.add(s.id);
+    }
+    if (this.current !== null && keep.size > 0) {
+      builder.addFrom(this.current, (feed) => keep.has(feed));
+      for (const id of keep) built.set(id, wanted.get(id) as string);
+    }
+    for (const s of enabled) {
+      const sig = wanted.get(s.id);
+      if (sig === undefined || keep.has(s.id)) continue;
       const f = fresh.get(s.id);
       if (f) {
-        results.push(f);
+        builder.addFrom(f, () => true);
         built.set(s.id, sig);
       } else {
-        const r = this.parseCopy(s);
-        if (r === null) continue;
-        results.push(r.result);
-        built.set(s.id, r.signature);
-        // Parsing a big copy blocks: let packets through between feeds.
-        await yieldToLoop();
+        const got = this.parseCopyInto(s, builder);
+        if (got !== null) built.set(s.id, got);
       }
+      // Parsing a big copy blocks: let packets through between feeds.
+      await yieldToLoop();
     }
     fresh.clear();
-    const set = IndicatorSet.build(results);
+    const set = builder.finish();
     this.current = set;
     this.builtFrom = built;
     this.counters.swaps++;
@@ -416,7 +433,7 @@ export class IntelFeeds {
     return { feeds: reports, swapped: true, size: set.size };
   }
 
-  private async updateOne(spec: FeedSpec, force: boolean, now: number, fresh: Map<string, ParseResult>): Promise<FeedUpdate> {
+  private async updateOne(spec: FeedSpec, force: boolean, now: number, fresh: Map<string, IndicatorSet>): Promise<FeedUpdate> {
     const meta = readMeta(this.dir, spec.id, this.mask(spec.sources[0]));
     const hasData = existsSync(dataPath(this.dir, spec.id));
     const previous = hasData ? meta.indicators : 0;
@@ -500,10 +517,11 @@ export class IntelFeeds {
     }
 
     // 3. Parse and judge the new copy before it replaces anything.
-    const text = body.toString('utf8');
-    const result = this.parse(spec, text);
+    // Into a set of its own: compact, and the set in use is untouched until the swap.
+    const own = new IndicatorSetBuilder(this.setOptions);
+    const result = this.parseInto(spec, body, own);
     base.parsed = true;
-    const n = result.indicators.length;
+    const n = result.count;
     if (n === 0) {
       const why = result.malformed > 0 ? `${result.malformed} unreadable lines` : 'empty or not in the expected format';
       return fail(`the new copy has no indicators (${why})`, body.byteLength);
@@ -543,7 +561,7 @@ export class IntelFeeds {
       sourceSize: fileStat.size,
     });
     writeMeta(this.dir, spec.id, meta);
-    fresh.set(spec.id, result);
+    fresh.set(spec.id, own.finish());
     this.counters.updated++;
     this.logLine(`intel: ${spec.id}: updated, ${previous} → ${n} indicators${result.malformed > 0 ? ` (${result.malformed} unreadable lines)` : ''}`);
     return { ...base, outcome: 'updated', indicators: n, error: null };

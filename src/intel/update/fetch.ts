@@ -57,6 +57,18 @@ export type FetchOutcome =
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export async function fetchFeed(req: FetchRequest): Promise<FetchOutcome> {
+  const first = await fetchOnce(req);
+  // A pooled keep-alive connection the server had already closed fails at once with "closed" or
+  // "reset": that says nothing about the feed, so try once more on a fresh connection.
+  if (first.kind === 'error' && first.error === 'network' && first.bytesRead === 0 && STALE_SOCKET.test(first.message)) {
+    return fetchOnce(req);
+  }
+  return first;
+}
+
+const STALE_SOCKET = /^(connection closed by the server|connection reset)$/;
+
+async function fetchOnce(req: FetchRequest): Promise<FetchOutcome> {
   const doFetch = req.fetch ?? fetch;
   const signal = AbortSignal.timeout(req.timeoutMs);
   const maxRedirects = req.maxRedirects ?? 5;
