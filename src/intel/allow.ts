@@ -336,13 +336,16 @@ function parseNetwork(s: string): { text: string; prefix: number } | null {
   return { text: prefix === max ? text : `${text}/${prefix}`, prefix };
 }
 
-/** Lower-case, no trailing dot, LDH labels (underscores tolerated, as real DNS has them); else null. */
+/** Lower-case, no trailing dot, LDH labels (underscores tolerated, as real DNS has them), a non-numeric TLD; else null. */
 export function normalizeDomain(name: string): string | null {
   let d = name.trim().toLowerCase();
   if (d.endsWith('.')) d = d.slice(0, -1);
   if (d.length === 0 || d.length > 253 || d.indexOf('.') < 0) return null;
-  for (const label of d.split('.')) {
+  const labels = d.split('.');
+  for (const label of labels) {
     if (label.length === 0 || label.length > 63 || !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/.test(label)) return null;
   }
+  // No top-level domain is numeric: `300.1.1.1` is a broken address, not a name.
+  if (/^\d+$/.test(labels[labels.length - 1])) return null;
   return d;
 }
