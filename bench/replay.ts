@@ -16,13 +16,13 @@
  * the schema is created); the whole run, warm-up and exit included, is reported beside it.
  *
  * Usage: node dist/bench/replay.js [--minutes 10] [--pps 20000] [--pcap FILE] [--warmup S]
- *                                  [--node-args "--max-old-space-size=256"] [--keep]
+ *                                  [--node-args=--max-old-space-size=256] [--keep]
  *                                  [--json] [--save FILE] [--markdown] [--update-doc] [--from FILE]
  * Needs root (namespaces), tcpreplay, tcpdump and iproute2. Environment: BENCH_DIR (default
  * /tmp/vigil-bench; the capture is BENCH_DIR/bench-small.pcap unless --pcap says otherwise).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,7 +41,7 @@ export interface ReplayOptions {
   pps: number;
   /** The capture replayed, looped as often as the minutes need. */
   pcap: string;
-  /** Seconds after the replay starts that are left out of the per-hour figures (60). */
+  /** Seconds after the replay starts that are left out of the per-hour figures (60; a quarter of shorter replays). */
   warmupSeconds: number;
   /** Seconds the sensor keeps running after the replay ends, to drain its queue (5). */
   settleSeconds: number;
@@ -90,6 +90,8 @@ export interface StatusLine {
 export interface ReplayResult {
   date: string;
   command: string;
+  /** Which build was measured, e.g. "commit 0701ff7 plus the working tree (build of 2026-11-21 11:25 UTC)". */
+  build?: string;
   options: { minutes: number; pps: number; pcap: string; warmupSeconds: number; settleSeconds: number; nodeArgs: string[] };
   machine: { loadBefore: string; loadAfter: string; busyElsewhereCores: number | null };
   replay: { packetsSent: number; bytesSent: number; seconds: number; pps: number; failed: number; raw: string };
@@ -281,6 +283,7 @@ export function replayPrerequisites(pcap?: string): string | null {
 
 export async function benchReplay(partial: Partial<ReplayOptions> = {}): Promise<ReplayResult> {
   const o: ReplayOptions = { ...defaultReplayOptions(), ...partial };
+  if (partial.warmupSeconds === undefined) o.warmupSeconds = Math.min(60, Math.round((o.minutes * 60) / 4));
   const problem = replayPrerequisites(o.pcap);
   if (problem) throw new ReplayUsageError(problem);
   if (!existsSync(o.vigil)) throw new ReplayUsageError(`${o.vigil} is missing: build first (npm run build).`);
@@ -496,7 +499,7 @@ export async function benchReplay(partial: Partial<ReplayOptions> = {}): Promise
       ? Math.max(0, (cpu1.busy - cpu0.busy - (sensorCpu1 - sensorCpu0) - replayCpu - helperCpu) / last.t)
       : null;
     const perMinute: ReplayResult['memory']['perMinute'] = [];
-    for (let m = 0; m <= Math.ceil(last.t / 60); m++) {
+    for (let m = 0; m <= Math.floor((w1.t + 0.5) / 60); m++) {
       const s = samples.filter((x) => x.t <= m * 60 + 0.5).at(-1);
       if (s && (perMinute.length === 0 || perMinute.at(-1)!.minute !== m)) {
         perMinute.push({ minute: m, rssKiB: s.rssKiB, hwmKiB: s.hwmKiB, writeMB: s.writeBytes / 1e6, dbMB: s.dbBytes / 1e6, walMB: s.walBytes / 1e6 });
@@ -605,7 +608,7 @@ export function replayChecks(r: ReplayResult): ReplayResult['checks'] {
   });
   out.push({
     target: 'the sensor counted every packet the interface received (no capture loss)',
-    measured: r.sensor.packetsMissed === null ? 'unknown (no "stopped" line)' : `${r.sensor.packetsMissed.toLocaleString('en-US')} missed, kernel drops ${r.sensor.captureDrops ?? '?'}`,
+    measured: r.sensor.packetsMissed === null ? 'unknown (no "stopped" line)' : `${int(r.sensor.packetsMissed)} missed (${((100 * r.sensor.packetsMissed) / Math.max(1, r.sensor.interfaceRx)).toFixed(2)} %), kernel drops ${r.sensor.captureDrops === null ? '?' : int(r.sensor.captureDrops)}`,
     met: r.sensor.packetsMissed === 0,
   });
   return out;
@@ -621,14 +624,15 @@ export function formatReplay(r: ReplayResult): string {
   const s = r.sensor;
   L.push(`live sensor: ${r.options.minutes} min of ${r.options.pcap.split('/').pop()} at ${int(r.options.pps)} packets/s (load average before ${r.machine.loadBefore}, after ${r.machine.loadAfter}; ${r.machine.busyElsewhereCores?.toFixed(2) ?? '?'} cores busy elsewhere)`);
   L.push(`  replay: ${int(r.replay.packetsSent)} packets in ${r.replay.seconds.toFixed(1)} s = ${int(r.replay.pps)} packets/s, ${int(r.replay.failed)} failed`);
-  L.push(`  sensor: ${s.packets === null ? '?' : int(s.packets)} packets counted of ${int(s.interfaceRx)} received on the interface (${s.packetsMissed ?? '?'} missed; capture drops ${s.captureDrops ?? '?'}); ${s.flows ?? '?'} flows, ${s.devices ?? '?'} devices, ${s.alerts ?? '?'} alerts; ${(100 * s.cpuCores).toFixed(0)} % of a core; exit ${s.exitCode ?? s.exitSignal}`);
+  const n = (x: number | null) => (x === null ? '?' : int(x));
+  L.push(`  sensor: ${n(s.packets)} packets counted of ${int(s.interfaceRx)} received on the interface (${n(s.packetsMissed)} missed; capture drops ${n(s.captureDrops)}); ${n(s.flows)} flows, ${n(s.devices)} devices, ${n(s.alerts)} alerts; ${(100 * s.cpuCores).toFixed(0)} % of a core; exit ${s.exitCode ?? s.exitSignal}`);
   L.push(`  memory: peak RSS ${mib(r.memory.peakRssKiB)} MiB; RSS ${mib(r.memory.rssAtWarmupKiB)} MiB after the warm-up, ${mib(r.memory.rssAtEndKiB)} MiB at the end; tcpdump ${mib(r.memory.helperPeakRssKiB)} MiB`);
   const d = r.disk;
   L.push(`  disk: ${(d.windowWriteBytes / 1e6).toFixed(1)} MB write_bytes in ${d.windowSeconds.toFixed(0)} s after a ${r.options.warmupSeconds} s warm-up = ${d.writeMBPerHour.toFixed(1)} MB/hour` +
     ` (net of cancelled ${d.netWriteMBPerHour.toFixed(1)}, wchar ${d.wcharMBPerHour.toFixed(1)} MB/hour); whole run incl. warm-up ${(d.totalWriteBytes / 1e6).toFixed(1)} MB = ${d.totalWriteMBPerHour.toFixed(1)} MB/hour`);
   L.push(`  files: database ${(d.finalDbBytes / 1e6).toFixed(1)} MB after exit (largest WAL ${(d.peakWalBytes / 1e6).toFixed(1)} MB while running)`);
   if (r.rows) {
-    L.push(`  rows: ${int(r.rows.flows)} flow rows kept of ${s.flows ?? '?'} flows (${r.rows.flowsNotKept === null ? '?' : int(r.rows.flowsNotKept)} not kept; hourly totals count ${int(r.rows.hourlyFlows)}), ${int(r.rows.dns)} dns, ${int(r.rows.devices)} devices, ${int(r.rows.baselineItems)} baseline items, ${int(r.rows.alerts)} alerts`);
+    L.push(`  rows: ${int(r.rows.flows)} flow rows kept of ${n(s.flows)} flows (${r.rows.flowsNotKept === null ? '?' : int(r.rows.flowsNotKept)} not kept; hourly totals count ${int(r.rows.hourlyFlows)}), ${int(r.rows.dns)} dns, ${int(r.rows.devices)} devices, ${int(r.rows.baselineItems)} baseline items, ${int(r.rows.alerts)} alerts`);
   }
   const codes = Object.entries(s.alertCodes);
   if (codes.length) L.push(`  alerts printed: ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
@@ -643,15 +647,16 @@ export function replayMarkdown(r: ReplayResult, command = r.command): string {
   const row = (c: (string | number)[]) => `| ${c.join(' | ')} |`;
   const s = r.sensor;
   const d = r.disk;
-  L.push(`Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC with \`${command}\` (load average ${r.machine.loadBefore} before, ${r.machine.loadAfter} after; other processes kept ${r.machine.busyElsewhereCores?.toFixed(2) ?? '?'} cores busy on average).`);
+  L.push(`Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC with \`${command}\`${r.build ? `, Vigil at ${r.build}` : ''} (load average ${r.machine.loadBefore} before, ${r.machine.loadAfter} after; other processes kept ${r.machine.busyElsewhereCores?.toFixed(2) ?? '?'} cores busy on average).`);
   L.push('');
   L.push(row(['figure', 'value']));
   L.push(row(['---', '---:']));
   L.push(row(['replayed', `${int(r.replay.packetsSent)} packets in ${r.replay.seconds.toFixed(1)} s = **${int(r.replay.pps)} packets/s** (${int(r.replay.failed)} failed)`]));
   L.push(row(['received on the sensor\'s interface', int(s.interfaceRx)]));
   L.push(row(['counted by the sensor', s.packets === null ? '?' : int(s.packets)]));
-  L.push(row(['missed (interface − sensor); capture (kernel) drops', `${s.packetsMissed ?? '?'}; ${s.captureDrops ?? '?'}`]));
-  L.push(row(['flows / devices / alerts the sensor reported', `${s.flows ?? '?'} / ${s.devices ?? '?'} / ${s.alerts ?? '?'}`]));
+  const n = (x: number | null) => (x === null ? '?' : int(x));
+  L.push(row(['missed (interface − sensor); capture (kernel) drops', `${n(s.packetsMissed)}; ${n(s.captureDrops)}`]));
+  L.push(row(['flows / devices / alerts the sensor reported', `${n(s.flows)} / ${n(s.devices)} / ${n(s.alerts)}`]));
   L.push(row(['sensor CPU', `${(100 * s.cpuCores).toFixed(0)} % of one core`]));
   L.push(row(['**peak RSS of `vigil run`** (VmHWM)', `**${mib(r.memory.peakRssKiB)} MiB** (${((r.memory.peakRssKiB * 1024) / 1e6).toFixed(0)} MB)`]));
   L.push(row(['RSS after the warm-up → at the end of the replay', `${mib(r.memory.rssAtWarmupKiB)} → ${mib(r.memory.rssAtEndKiB)} MiB`]));
@@ -708,6 +713,22 @@ export function snapshotVigil(): { dir: string; vigil: string } {
   return { dir, vigil: join(dir, 'dist', 'src', 'cli', 'main.js') };
 }
 
+/** The commit checked out and when dist/src was built (its newest file). */
+function buildInfo(): string {
+  const g = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  let newest = 0;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(join(ROOT, 'dist', 'src'));
+  const commit = g.status === 0 ? g.stdout.trim() : 'unknown';
+  return `commit \`${commit}\` plus the working tree (build of ${new Date(newest).toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+}
+
 // ---- command line ----------------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<number> {
@@ -730,7 +751,7 @@ async function main(argv: string[]): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(
-      'Usage: node dist/bench/replay.js [--minutes 10] [--pps 20000] [--pcap FILE] [--warmup 60] [--keep] [--node-args "..."]\n' +
+      'Usage: node dist/bench/replay.js [--minutes 10] [--pps 20000] [--pcap FILE] [--warmup 60] [--keep] [--node-args=OPTS]\n' +
         '                                 [--json] [--save FILE] [--markdown] [--update-doc] [--from FILE]\n' +
         'Replays the capture into a veth pair in two network namespaces with tcpreplay and measures the real\n' +
         '`vigil run` capturing it: peak RSS, bytes written per hour, packets counted and dropped, rows kept.\n' +
@@ -765,6 +786,7 @@ async function main(argv: string[]): Promise<number> {
       rmSync(snap.dir, { recursive: true, force: true });
     }
     const shown = argv.filter((a, i) => !['--json', '--markdown', '--update-doc', '--save', '--keep'].includes(a) && argv[i - 1] !== '--save');
+    r.build = buildInfo();
     r.command = `node dist/bench/replay.js ${shown.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}`.trim();
   }
   if (values.save) writeFileSync(values.save, JSON.stringify(r, null, 2) + '\n');

@@ -890,7 +890,7 @@ async function main(argv: string[]): Promise<number> {
       say(`sensor: ${o.sensorMinutes} min of bench-small at ${int(o.sensorPps)} packets/s into vigil run (bench/replay.ts)`);
       waitQuiet();
       sensor = await benchReplay({ minutes: o.sensorMinutes, pps: o.sensorPps, pcap: small, vigil: VIGIL, log: (l) => say(`  ${l}`) });
-      sensor.command = `npm run bench -- --tools sensor --sensor-minutes ${o.sensorMinutes} --sensor-pps ${o.sensorPps}`;
+      sensor.command = `npm run bench -- ${argv.filter((x, i) => !['--update-doc', '--markdown', '--json', '--save'].includes(x) && argv[i - 1] !== '--save').join(' ')}`;
       if (!o.json) process.stdout.write('\n' + formatReplay(sensor) + '\n');
     }
   } catch (e) {
@@ -945,6 +945,9 @@ function emitMarkdown(result: BenchResult, print: boolean, update: boolean): num
   // The engine block holds the per-file figures; the store and sensor runs have blocks of their
   // own in the "Live sensor" section, so running only one of them rewrites only its block.
   const engine = result.files.length > 0 || result.flows.length > 0 || !!result.profile;
+  if (result.sensor && !result.sensor.build && result.machine.vigilCommit) {
+    result.sensor.build = `commit \`${result.machine.vigilCommit}\` plus the working tree${result.machine.vigilBuilt ? ` (build of ${result.machine.vigilBuilt.slice(0, 16).replace('T', ' ')} UTC)` : ''}`;
+  }
   const md = markdown(result);
   if (print) {
     if (engine) process.stdout.write('\n' + md);
