@@ -100,9 +100,13 @@ const MEDIUM = SEVERITIES.indexOf('medium');
 const LOW = SEVERITIES.indexOf('low');
 const INFO = SEVERITIES.indexOf('info');
 
-/** Which category wins when several feeds list the same value with the same severity. */
+/**
+ * Which category wins when several feeds list the same value with the same severity: the most
+ * alarming first, and any specific category before the catch-all `suspicious` (a reputation list
+ * such as IPsum says less about an address than a scanner list naming its operator).
+ */
 const CATEGORY_RANK: Readonly<Record<IntelCategory, number>> = {
-  c2: 7, malware: 6, phishing: 5, hostile: 4, suspicious: 3, scanner: 2, privacy: 1, tor: 0,
+  c2: 7, malware: 6, phishing: 5, hostile: 4, scanner: 3, tor: 2, privacy: 1, suspicious: 0,
 };
 
 const WORDS = new Uint32Array(4);
