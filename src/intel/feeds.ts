@@ -15,7 +15,8 @@
  * Wall time is used here (cadences, staleness): this is I/O scheduling, not packet analysis.
  */
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { VigilConfig } from '../config/schema.js';
 import { VigilError } from '../util/errors.js';
@@ -24,6 +25,7 @@ import { detectFormat, parseFeedInto, type IndicatorTarget } from './parse/index
 import type { FeedDefaults } from './types.js';
 import { CATALOGUE, keyAllowed, type CatalogueFeed } from './catalogue.js';
 import { fetchFeed, type FetchOutcome } from './update/fetch.js';
+import { eventReader, eventsDir, fetchMispFeed, isMispFeedUrl, stagingDir } from './update/misp-feed.js';
 import { maskSecrets } from './update/mask.js';
 import { health, nextDue, resolveFeeds, type FeedHealth, type FeedSpec } from './update/spec.js';
 import {
@@ -145,6 +147,8 @@ export class IntelFeeds {
   private current: IndicatorSet | null = null;
   /** Signature (mtime:size) of each data file the current set was built from. */
   private builtFrom = new Map<string, string>();
+  /** Values the feeds say must never alert (Zeek meta.whitelist, STIX benign), per feed. */
+  private readonly feedAllow = new Map<string, string[]>();
   private readonly listeners = new Set<(set: IndicatorSet) => void>();
   /** Updates run one at a time: a scheduled round and a CLI-triggered one never interleave. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -193,6 +197,16 @@ export class IntelFeeds {
   onSwap(cb: (set: IndicatorSet) => void): () => void {
     this.listeners.add(cb);
     return () => this.listeners.delete(cb);
+  }
+
+  /**
+   * Values the loaded feeds themselves say must never alert (Zeek `meta.whitelist=T`, STIX
+   * `benign`): for the AllowList, next to intel.allow. Current as of the last load or swap.
+   */
+  feedAllowList(): string[] {
+    const out: string[] = [];
+    for (const [id, values] of this.feedAllow) if (this.builtFrom.has(id)) out.push(...values);
+    return out;
   }
 
   /** Status of every feed for `vigil intel list`. */
@@ -293,6 +307,8 @@ export class IntelFeeds {
     writeUserFeeds(this.dir, existing.filter((f) => f.id !== id));
     rmSync(dataPath(this.dir, id), { force: true });
     rmSync(metaPath(this.dir, id), { force: true });
+    rmSync(eventsDir(this.dir, id), { recursive: true, force: true });
+    rmSync(stagingDir(this.dir, id), { recursive: true, force: true });
   }
 
   /**
@@ -331,11 +347,20 @@ export class IntelFeeds {
   }
 
   /** Parses one copy straight into `target` (no per-indicator objects); returns the counts. */
-  private parseInto(spec: FeedSpec, input: Uint8Array, target: IndicatorTarget): { count: number; malformed: number; skipped: number } {
+  private parseInto(spec: FeedSpec, input: Buffer, target: IndicatorTarget, readEvent = this.readEventFor(spec)): { count: number; malformed: number; skipped: number; allow: string[] } {
     this.counters.parses++;
-    const format = spec.format === 'auto' ? detectFormat(input.toString(), spec.sources[0]) : spec.format;
-    const e = parseFeedInto(input, format, this.defaults(spec), target);
-    return { count: e.count, malformed: e.malformed, skipped: e.skipped };
+    let bytes = input;
+    if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      // A gzipped list (a .gz file, or served as application/gzip): inflate within the same cap.
+      try {
+        bytes = gunzipSync(bytes, { maxOutputLength: this.maxBytes });
+      } catch {
+        return { count: 0, malformed: 1, skipped: 0, allow: [] };
+      }
+    }
+    const format = spec.format === 'auto' ? detectFormat(bytes, spec.sources[0]) : spec.format;
+    const e = parseFeedInto(bytes, format, this.defaults(spec), target, readEvent ? { readEvent } : {});
+    return { count: e.count, malformed: e.malformed, skipped: e.skipped, allow: e.allow };
   }
 
   /** Parses a feed's last good copy into `target`; its signature, or null when there is no copy. */
@@ -350,7 +375,7 @@ export class IntelFeeds {
     } catch {
       return null;
     }
-    this.parseInto(spec, bytes, target);
+    this.feedAllow.set(spec.id, this.parseInto(spec, bytes, target).allow);
     return sig;
   }
 
@@ -443,110 +468,85 @@ export class IntelFeeds {
     }
     meta.checkedAt = now;
 
-    const fail = (message: string, bytes: number, keyProblem = false): FeedUpdate => {
-      const msg = this.mask(message);
+    // 1. Get the new bytes (or learn they did not change).
+    const got = spec.kind === 'file'
+      ? this.readSource(spec, meta, hasData && !force)
+      : spec.format === 'misp' && isMispFeedUrl(spec.sources[0])
+        ? await this.fetchMisp(spec, meta, hasData && !force, now)
+        : await this.fetchHttp(spec, meta, hasData && !force);
+    if (got.kind === 'unchanged') {
+      if (spec.kind === 'http') this.counters.notModified++;
+      return this.unchanged(meta, base, now);
+    }
+    if (got.kind === 'failed') {
+      const msg = this.mask(got.message);
       meta.error = msg;
       meta.failures++;
-      meta.keyProblem = keyProblem;
+      meta.keyProblem = got.keyProblem;
       this.counters.failures++;
       writeMeta(this.dir, spec.id, meta);
+      got.discard?.();
       this.logLine(`intel: ${spec.id}: ${msg}${hasData ? ` (keeping the last good copy: ${previous} indicators)` : ''}`);
-      return { ...base, outcome: 'failed', indicators: previous, error: msg, bytes };
-    };
-
-    // 1. Get the new bytes (or learn they did not change).
-    let body: Buffer;
-    let validators = { etag: null as string | null, lastModified: null as string | null };
-    let source: string;
-    let fileStat = { mtimeMs: 0, size: 0 };
-    if (spec.kind === 'file') {
-      source = spec.sources[0];
-      let st;
-      try {
-        st = statSync(source);
-      } catch (e) {
-        return fail(`cannot read ${source} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 0);
-      }
-      if (!force && hasData && st.mtimeMs === meta.sourceMtimeMs && st.size === meta.sourceSize) {
-        return this.unchanged(spec, meta, base, previous, now);
-      }
-      if (st.size > this.maxBytes) {
-        this.counters.cutOff++;
-        return fail(`${source} is ${st.size} bytes, over the ${this.maxBytes}-byte cap`, 0);
-      }
-      try {
-        body = readFileSync(source);
-      } catch (e) {
-        return fail(`cannot read ${source} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 0);
-      }
-      fileStat = { mtimeMs: st.mtimeMs, size: st.size };
-    } else {
-      const got = await this.fetchFromSources(spec, meta, hasData && !force);
-      if (got.outcome.kind === 'not-modified') {
-        this.counters.notModified++;
-        return this.unchanged(spec, meta, base, previous, now);
-      }
-      if (got.outcome.kind === 'error') {
-        const o = got.outcome;
-        this.counters.bytes += o.bytesRead;
-        if (o.error === 'too-large') this.counters.cutOff++;
-        if (o.error === 'auth' && spec.key !== 'none') {
-          return fail(`abuse.ch Auth-Key missing or invalid (HTTP ${o.status}): check intel.abuseChKey`, o.bytesRead, true);
-        }
-        return fail(o.message, o.bytesRead);
-      }
-      body = got.outcome.body;
-      this.counters.bytes += body.byteLength;
-      validators = { etag: got.outcome.etag, lastModified: got.outcome.lastModified };
-      source = this.mask(got.source);
+      return { ...base, outcome: 'failed', indicators: previous, error: msg, bytes: got.bytes };
     }
-    base.bytes = body.byteLength;
+    const body = got.body;
+    base.bytes = got.bytes;
 
     // 2. Same bytes as the copy we hold (a server without validators): nothing to parse.
-    if (hasData && !force && body.byteLength === meta.bytes) {
-      try {
-        if (readFileSync(dataPath(this.dir, spec.id)).equals(body)) {
-          Object.assign(meta, validators.etag || validators.lastModified ? validators : {});
-          meta.sourceMtimeMs = fileStat.mtimeMs;
-          meta.sourceSize = fileStat.size;
-          return this.unchanged(spec, meta, base, previous, now);
-        }
-      } catch {
-        // Unreadable old copy: fall through and replace it.
-      }
+    if (hasData && !force && body.byteLength === meta.bytes && sameAsCopy(dataPath(this.dir, spec.id), body)) {
+      got.discard?.();
+      if (got.etag || got.lastModified) Object.assign(meta, { etag: got.etag, lastModified: got.lastModified });
+      meta.sourceMtimeMs = got.sourceMtimeMs;
+      meta.sourceSize = got.sourceSize;
+      return this.unchanged(meta, base, now);
     }
 
-    // 3. Parse and judge the new copy before it replaces anything.
-    // Into a set of its own: compact, and the set in use is untouched until the swap.
+    // 3. Parse and judge the new copy before it replaces anything, into a set of its own:
+    // compact, and the set in use is untouched until the swap.
     const own = new IndicatorSetBuilder(this.setOptions);
-    const result = this.parseInto(spec, body, own);
+    const result = this.parseInto(spec, body, own, got.readEvent);
     base.parsed = true;
     const n = result.count;
+    const refuse = (outcome: 'failed' | 'held back', message: string): FeedUpdate => {
+      got.discard?.();
+      if (outcome === 'failed') {
+        meta.error = message;
+        meta.failures++;
+        this.counters.failures++;
+      } else {
+        meta.heldBack = { indicators: n, previous, at: now };
+        meta.error = null;
+        meta.failures = 0;
+        this.counters.heldBack++;
+      }
+      meta.keyProblem = false;
+      writeMeta(this.dir, spec.id, meta);
+      this.logLine(`intel: ${spec.id}: ${message}${hasData && outcome === 'failed' ? ` (keeping the last good copy: ${previous} indicators)` : ''}`);
+      return { ...base, outcome, indicators: previous, offered: outcome === 'held back' ? n : 0, error: message };
+    };
     if (n === 0) {
-      const why = result.malformed > 0 ? `${result.malformed} unreadable lines` : 'empty or not in the expected format';
-      return fail(`the new copy has no indicators (${why})`, body.byteLength);
+      return refuse('failed', `the new copy has no indicators (${result.malformed > 0 ? `${result.malformed} unreadable entries` : 'empty or not in the expected format'})`);
     }
     if (!force && previous > 0 && n < previous * SHRINK_HOLD_RATIO) {
-      meta.heldBack = { indicators: n, previous, at: now };
-      meta.error = null;
-      meta.keyProblem = false;
-      meta.failures = 0;
-      this.counters.heldBack++;
-      writeMeta(this.dir, spec.id, meta);
-      const msg = `the new copy has ${n} indicators, ${Math.round((1 - n / previous) * 100)} % fewer than the ${previous} in use: held back (check the source, then 'vigil intel update --force ${spec.id}' to accept it)`;
-      this.logLine(`intel: ${spec.id}: ${msg}`);
-      return { ...base, outcome: 'held back', indicators: previous, offered: n, error: msg };
+      return refuse('held back', `the new copy has ${n} indicators, ${Math.round((1 - n / previous) * 100)} % fewer than the ${previous} in use: held back (check the source, then 'vigil intel update --force ${spec.id}' to accept it)`);
     }
 
-    // 4. Keep it: data first, then the metadata that describes it.
+    // 4. Keep it: the copy first, then the metadata that describes it.
     try {
+      got.commit?.();
       writeAtomic(dataPath(this.dir, spec.id), body);
     } catch (e) {
-      return fail(`cannot write the copy under ${this.dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, body.byteLength);
+      got.discard?.();
+      meta.error = this.mask(`cannot write the copy under ${this.dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      meta.failures++;
+      this.counters.failures++;
+      writeMeta(this.dir, spec.id, meta);
+      return { ...base, outcome: 'failed', indicators: previous, error: meta.error };
     }
     Object.assign(meta, {
-      ...validators,
-      source,
+      etag: got.etag,
+      lastModified: got.lastModified,
+      source: got.source,
       fetchedAt: now,
       successAt: now,
       indicators: n,
@@ -557,50 +557,155 @@ export class IntelFeeds {
       keyProblem: false,
       failures: 0,
       heldBack: null,
-      sourceMtimeMs: fileStat.mtimeMs,
-      sourceSize: fileStat.size,
+      sourceMtimeMs: got.sourceMtimeMs,
+      sourceSize: got.sourceSize,
     });
     writeMeta(this.dir, spec.id, meta);
     fresh.set(spec.id, own.finish());
+    this.feedAllow.set(spec.id, result.allow);
     this.counters.updated++;
-    this.logLine(`intel: ${spec.id}: updated, ${previous} → ${n} indicators${result.malformed > 0 ? ` (${result.malformed} unreadable lines)` : ''}`);
+    this.logLine(`intel: ${spec.id}: updated, ${previous} → ${n} indicators${result.malformed > 0 ? ` (${result.malformed} unreadable entries)` : ''}`);
     return { ...base, outcome: 'updated', indicators: n, error: null };
   }
 
-  private unchanged(spec: FeedSpec, meta: FeedMeta, base: { id: string; previous: number; offered: number; bytes: number; parsed: boolean }, previous: number, now: number): FeedUpdate {
+  private unchanged(meta: FeedMeta, base: { id: string; previous: number; offered: number; bytes: number; parsed: boolean }, now: number): FeedUpdate {
     meta.successAt = now;
     meta.error = null;
     meta.keyProblem = false;
     meta.failures = 0;
-    writeMeta(this.dir, spec.id, meta);
-    return { ...base, outcome: 'unchanged', indicators: previous, error: null };
+    writeMeta(this.dir, base.id, meta);
+    return { ...base, outcome: 'unchanged', indicators: base.previous, error: null };
   }
 
-  /** Tries the feed's URLs in order (mirrors only after a failure that is not about the key). */
-  private async fetchFromSources(spec: FeedSpec, meta: FeedMeta, conditional: boolean): Promise<{ outcome: FetchOutcome; source: string }> {
-    const key = spec.key !== 'none' ? this.config.abuseChKey.trim() : '';
-    let last: { outcome: FetchOutcome; source: string } | null = null;
-    for (const src of spec.sources) {
-      const url = new URL(src);
-      if (key && spec.keyInQuery && keyAllowed(spec, url.hostname)) url.searchParams.set('auth-key', key);
-      // Validators describe the copy we hold; they only make sense for the URL it came from.
-      const sameSource = meta.source === this.mask(url.toString()) || meta.source === src;
-      this.counters.fetches++;
-      const outcome = await fetchFeed({
-        url: url.toString(),
-        etag: conditional && sameSource ? meta.etag : null,
-        lastModified: conditional && sameSource ? meta.lastModified : null,
-        headers: { 'user-agent': USER_AGENT, accept: '*/*' },
-        sensitiveHeaders: key ? { 'auth-key': key } : undefined,
-        sensitiveAllowed: (u) => keyAllowed(spec, u.hostname),
-        timeoutMs: this.timeoutMs,
-        maxBytes: this.maxBytes,
-        fetch: this.fetchImpl,
-      });
-      last = { outcome, source: url.toString() };
-      if (outcome.kind !== 'error' || outcome.error === 'auth' || outcome.error === 'too-large') return last;
+  /** A local file: re-read only when its mtime or size changed. */
+  private readSource(spec: FeedSpec, meta: FeedMeta, conditional: boolean): Acquired {
+    const source = spec.sources[0];
+    const unreadable = (e: unknown): Acquired => ({ kind: 'failed', message: `cannot read ${source} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, bytes: 0, keyProblem: false });
+    let st;
+    try {
+      st = statSync(source);
+    } catch (e) {
+      return unreadable(e);
     }
-    return last ?? { outcome: { kind: 'error', error: 'network', status: 0, message: 'no URL', bytesRead: 0 }, source: '' };
+    if (conditional && st.mtimeMs === meta.sourceMtimeMs && st.size === meta.sourceSize) return { kind: 'unchanged' };
+    if (st.size > this.maxBytes) {
+      this.counters.cutOff++;
+      return { kind: 'failed', message: `${source} is ${st.size} bytes, over the ${this.maxBytes}-byte cap`, bytes: 0, keyProblem: false };
+    }
+    let body: Buffer;
+    try {
+      body = readFileSync(source);
+    } catch (e) {
+      return unreadable(e);
+    }
+    return { kind: 'body', body, bytes: body.byteLength, etag: null, lastModified: null, source, sourceMtimeMs: st.mtimeMs, sourceSize: st.size, readEvent: this.readEventFor(spec) };
+  }
+
+  /** One feed file over HTTP, trying mirrors after a failure that is not about the key or the size. */
+  private async fetchHttp(spec: FeedSpec, meta: FeedMeta, conditional: boolean): Promise<Acquired> {
+    let last: Acquired = { kind: 'failed', message: 'no URL', bytes: 0, keyProblem: false };
+    for (const src of spec.sources) {
+      const url = this.keyedUrl(spec, src);
+      // Validators describe the copy we hold; they only make sense for the URL it came from.
+      const same = meta.source === this.mask(url);
+      const o = await this.get(spec, url, conditional && same ? meta : null, this.maxBytes);
+      if (o.kind === 'not-modified') return { kind: 'unchanged' };
+      if (o.kind === 'ok') {
+        return { kind: 'body', body: o.body, bytes: o.body.byteLength, etag: o.etag, lastModified: o.lastModified, source: this.mask(url), sourceMtimeMs: 0, sourceSize: 0 };
+      }
+      last = this.fetchFailure(spec, o);
+      if (o.error === 'auth' || o.error === 'too-large') break;
+    }
+    return last;
+  }
+
+  private async fetchMisp(spec: FeedSpec, meta: FeedMeta, conditional: boolean, now: number): Promise<Acquired> {
+    const url = this.keyedUrl(spec, spec.sources[0]);
+    const r = await fetchMispFeed({
+      dir: this.dir,
+      id: spec.id,
+      url,
+      get: (u, v, max) => this.get(spec, u, v, max),
+      validators: conditional && meta.source === this.mask(url) ? meta : null,
+      now,
+      maxBytes: this.maxBytes,
+    });
+    if (r.kind === 'not-modified') return { kind: 'unchanged' };
+    if (r.kind === 'error') return this.fetchFailure(spec, r.outcome);
+    if (r.missing > 0) this.logLine(`intel: ${spec.id}: ${r.missing} MISP events could not be fetched this time (kept the older copies where there were any)`);
+    return {
+      kind: 'body', body: r.manifest, bytes: r.bytes, etag: r.etag, lastModified: r.lastModified, source: this.mask(url),
+      sourceMtimeMs: 0, sourceSize: 0, readEvent: r.readEvent, commit: r.commit, discard: r.discard,
+    };
+  }
+
+  private keyedUrl(spec: FeedSpec, src: string): string {
+    const key = spec.key !== 'none' ? this.config.abuseChKey.trim() : '';
+    const url = new URL(src);
+    if (key && spec.keyInQuery && keyAllowed(spec, url.hostname)) url.searchParams.set('auth-key', key);
+    return url.toString();
+  }
+
+  private get(spec: FeedSpec, url: string, validators: { etag: string | null; lastModified: string | null } | null, maxBytes: number): Promise<FetchOutcome> {
+    const key = spec.key !== 'none' ? this.config.abuseChKey.trim() : '';
+    this.counters.fetches++;
+    return fetchFeed({
+      url,
+      etag: validators?.etag ?? null,
+      lastModified: validators?.lastModified ?? null,
+      headers: { 'user-agent': USER_AGENT, accept: '*/*' },
+      sensitiveHeaders: key ? { 'auth-key': key } : undefined,
+      sensitiveAllowed: (u) => keyAllowed(spec, u.hostname),
+      timeoutMs: this.timeoutMs,
+      maxBytes,
+      fetch: this.fetchImpl,
+    }).then((o) => {
+      if (o.kind === 'ok') this.counters.bytes += o.body.byteLength;
+      else if (o.kind === 'error') this.counters.bytes += o.bytesRead;
+      return o;
+    });
+  }
+
+  private fetchFailure(spec: FeedSpec, o: Extract<FetchOutcome, { kind: 'error' }>): Acquired {
+    if (o.error === 'too-large') this.counters.cutOff++;
+    if (o.error === 'auth' && spec.key !== 'none') {
+      return { kind: 'failed', message: `abuse.ch Auth-Key missing or invalid (HTTP ${o.status}): check intel.abuseChKey`, bytes: o.bytesRead, keyProblem: true };
+    }
+    return { kind: 'failed', message: o.message, bytes: o.bytesRead, keyProblem: false };
+  }
+
+  /** How a MISP feed's events are read: beside a local manifest, or from the fetched copies. */
+  private readEventFor(spec: FeedSpec): ((uuid: string) => Buffer | null) | undefined {
+    if (spec.format !== 'misp') return undefined;
+    return spec.kind === 'file' ? eventReader(dirname(spec.sources[0])) : eventReader(eventsDir(this.dir, spec.id));
+  }
+}
+
+/** What getting a feed's new copy gave. */
+type Acquired =
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'failed'; readonly message: string; readonly bytes: number; readonly keyProblem: boolean; readonly discard?: () => void }
+  | {
+      readonly kind: 'body';
+      readonly body: Buffer;
+      /** Bytes transferred (a MISP feed: manifest and events). */
+      readonly bytes: number;
+      readonly etag: string | null;
+      readonly lastModified: string | null;
+      /** Masked URL or file path. */
+      readonly source: string;
+      readonly sourceMtimeMs: number;
+      readonly sourceSize: number;
+      readonly readEvent?: (uuid: string) => Buffer | null;
+      readonly commit?: () => void;
+      readonly discard?: () => void;
+    };
+
+function sameAsCopy(path: string, body: Buffer): boolean {
+  try {
+    return readFileSync(path).equals(body);
+  } catch {
+    return false;
   }
 }
 

@@ -11,7 +11,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IntelFeeds, type UpdateReport } from '../../src/intel/feeds.js';
@@ -452,4 +452,82 @@ test('feeds turned off are neither fetched nor loaded; intel.enabled=false stops
   const before = srv.seen.length;
   assert.equal((await off.feeds.updateDue(off.at(T0))).feeds.length, 0);
   assert.equal(srv.seen.length, before);
+});
+
+test('a MISP feed: manifest fetched conditionally, only recent events, changed ones re-fetched, the rest reused', async (t) => {
+  const srv = await serve();
+  t.after(srv.close);
+  const uuid = (n: number) => `5f0c${n}000-0000-4000-8000-00000000000${n}`;
+  const events = new Map<string, { date: string; timestamp: string; attrs: [string, string, boolean][] }>([
+    [uuid(1), { date: '2025-06-01', timestamp: '1748736000', attrs: [['ip-dst', '45.8.0.1', true], ['domain', 'c2.evil.example', true], ['ip-dst', '45.8.0.99', false]] }],
+    [uuid(2), { date: '2025-05-20', timestamp: '1747699200', attrs: [['ip-dst|port', '45.8.0.2|8443', true]] }],
+    [uuid(3), { date: '2025-04-10', timestamp: '1744243200', attrs: [['url', 'http://payload.example/x.bin', true]] }],
+    // Two years old: outside the 90-day window, never fetched.
+    [uuid(4), { date: '2023-05-01', timestamp: '1682899200', attrs: [['ip-dst', '45.8.0.4', true]] }],
+  ]);
+  let failing = '';
+  const manifest = () => Object.fromEntries([...events].map(([id, e]) => [id, { info: `event ${id.slice(4, 5)}`, date: e.date, timestamp: e.timestamp, threat_level_id: '1', analysis: '2', Orgc: { name: 'CIRCL' } }]));
+  srv.routes.set('/misp/manifest.json', (req, res) => {
+    const etag = `"${[...events.values()].map((e) => e.timestamp).join('-')}"`;
+    if (req.headers['if-none-match'] === etag) return void res.writeHead(304).end();
+    res.writeHead(200, { etag, 'content-type': 'application/json' }).end(JSON.stringify(manifest()));
+  });
+  for (const id of events.keys()) {
+    srv.routes.set(`/misp/${id}.json`, (_req, res) => {
+      if (failing === id) return void res.writeHead(500).end();
+      const e = events.get(id)!;
+      const Attribute = e.attrs.map(([type, value, toIds], i) => ({ uuid: `a-${i}`, type, value, to_ids: toIds, category: 'Network activity' }));
+      res.writeHead(200).end(JSON.stringify({ Event: { uuid: id, info: `event ${id.slice(4, 5)}`, date: e.date, timestamp: e.timestamp, threat_level_id: '1', Attribute } }));
+    });
+  }
+  const f = make([feed('misp', `${srv.base}/misp/`, { format: 'misp', category: 'suspicious', severity: 'medium', everySeconds: 86400, minEverySeconds: 3600 })]);
+  const paths = () => srv.seen.map((s) => s.path.replace('/misp/', '').replace(/^5f0c(\d)000.*\.json$/, 'event$1'));
+
+  const r1 = await f.update(['misp']);
+  assert.deepEqual(paths(), ['manifest.json', 'event1', 'event2', 'event3'], 'newest first; the old event is not fetched');
+  assert.deepEqual([r1.feeds[0].outcome, r1.feeds[0].indicators], ['updated', 4], '4 to_ids attributes in the 3 recent events');
+  const hit = f.feeds.set.matchDomain('www.c2.evil.example');
+  assert.equal(hit.length, 1);
+  assert.deepEqual([hit[0].feed, hit[0].severity, hit[0].description], ['misp', 'high', 'event 1']);
+  assert.equal(f.feeds.set.matchIp('45.8.0.99').length, 0, 'not to_ids: not an indicator');
+  assert.equal(f.feeds.set.matchIp('45.8.0.4').length, 0, 'outside the window');
+  const eventFiles = () => readdirSync(join(f.feeds.dir, 'misp.events')).sort();
+  assert.deepEqual(eventFiles(), [`${uuid(1)}.json`, `${uuid(2)}.json`, `${uuid(3)}.json`]);
+
+  // Unchanged manifest: 304, no event fetched.
+  srv.seen.length = 0;
+  assert.equal((await f.update(['misp'])).feeds[0].outcome, 'unchanged');
+  assert.deepEqual(paths(), ['manifest.json']);
+
+  // Event 2 changes: only it is fetched again.
+  events.get(uuid(2))!.timestamp = '1749000000';
+  events.get(uuid(2))!.attrs.push(['domain', 'new.evil.example', true]);
+  srv.seen.length = 0;
+  const r3 = await f.update(['misp']);
+  assert.deepEqual(paths(), ['manifest.json', 'event2']);
+  assert.deepEqual([r3.feeds[0].outcome, r3.feeds[0].previous, r3.feeds[0].indicators], ['updated', 4, 5]);
+  assert.equal(f.feeds.set.matchDomain('new.evil.example').length, 1);
+
+  // Event 3 changes but its fetch fails: the older copy of it stays in use, the rest updates.
+  events.get(uuid(3))!.timestamp = '1749100000';
+  events.get(uuid(1))!.timestamp = '1749100001';
+  events.get(uuid(1))!.attrs.push(['ip-dst', '45.8.0.11', true]);
+  failing = uuid(3);
+  srv.seen.length = 0;
+  const r4 = await f.update(['misp']);
+  assert.deepEqual(paths(), ['manifest.json', 'event1', 'event3']);
+  assert.deepEqual([r4.feeds[0].outcome, r4.feeds[0].indicators], ['updated', 6]);
+  assert.equal(f.feeds.set.matchUrl('payload.example/x.bin').length, 1, 'event 3 from its older copy');
+  assert.ok(f.logs.some((l) => /misp: 1 MISP events could not be fetched/.test(l)));
+  // Next time event 3 is tried again (its kept summary is the old one).
+  failing = '';
+  srv.seen.length = 0;
+  await f.update(['misp']);
+  assert.deepEqual(paths(), ['manifest.json', 'event3']);
+  assert.deepEqual(eventFiles(), [`${uuid(1)}.json`, `${uuid(2)}.json`, `${uuid(3)}.json`]);
+  assert.equal(existsSync(join(f.feeds.dir, 'misp.staging')), false, 'no staging left behind');
+
+  // A fresh process loads the feed from the kept events, offline.
+  const offline = new IntelFeeds({ dir: f.feeds.dir, config: intel(), catalogue: [feed('misp', 'http://127.0.0.1:9/misp/', { format: 'misp' })] });
+  assert.equal(offline.load().size, 6);
 });
