@@ -94,7 +94,7 @@ export async function runIntel(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify(list, null, 2) + '\n');
       return 0;
     }
-    process.stdout.write(listTable(list));
+    process.stdout.write(listTable(list, new Set(config.intel.disabled)));
     const on = list.filter((f) => f.enabled);
     const total = on.reduce((n, f) => n + f.indicators, 0);
     process.stdout.write(`${on.length} of ${list.length} feeds on, ${total} indicators in their last good copies${config.intel.enabled ? '' : ' (matching is off: intel.enabled is false)'}\n`);
@@ -176,7 +176,7 @@ function updateLine(f: FeedUpdate): string {
   }
 }
 
-function listTable(list: readonly FeedStatus[]): string {
+function listTable(list: readonly FeedStatus[], disabled: ReadonlySet<string>): string {
   const rows = list.map((f) => [
     f.id,
     f.enabled ? 'on' : 'off',
@@ -185,15 +185,16 @@ function listTable(list: readonly FeedStatus[]): string {
     f.indicators > 0 ? f.indicators : '',
     when(f.fetchedAt),
     f.health,
-    note(f),
+    note(f, disabled.has(f.id)),
   ]);
   return table(['ID', 'ON', 'FORMAT', 'CATEGORY', 'INDICATORS', 'UPDATED', 'HEALTH', 'NOTE'], rows, 72);
 }
 
-function note(f: FeedStatus): string {
+function note(f: FeedStatus, disabled: boolean): string {
   if (f.needsKey) return 'set intel.abuseChKey';
+  if (disabled) return 'in intel.disabled';
+  if (!f.enabled) return `optional (intel.enable): ${f.what}`;
   if (f.heldBack) return `new copy had ${f.heldBack.indicators} of ${f.heldBack.previous}: update --force ${f.id} to accept`;
   if (f.error) return f.error;
-  if (!f.enabled) return f.origin === 'catalogue' ? f.what : 'in intel.disabled';
   return f.origin === 'user' ? f.source : '';
 }
