@@ -24,6 +24,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { SENSOR_NODE_FLAGS } from '../src/sensor/runtime.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -267,7 +268,8 @@ export function defaultReplayOptions(): ReplayOptions {
     settleSeconds: 5,
     vigil: join(ROOT, 'dist', 'src', 'cli', 'main.js'),
     keep: false,
-    nodeArgs: [],
+    // What the launchers pass (scripts/start.sh, deploy/vigil.service): the sensor as users run it.
+    nodeArgs: [...SENSOR_NODE_FLAGS],
     log: (l) => process.stderr.write(l + '\n'),
   };
 }

@@ -4,10 +4,13 @@
  * on Ctrl-C / SIGTERM (the batch in flight is committed).
  */
 import { parseArgs } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
+import { SENSOR_NODE_FLAGS, UNLIMITED_HEAP_BYTES } from '../../sensor/runtime.js';
 import { loadConfig } from '../../config/load.js';
 import { openSession } from '../../sensor/session.js';
 import { applyCommands, writePidFile } from '../../sensor/commands.js';
 import { LiveSource, type LiveEvent } from '../../capture/live.js';
+import { loadOui } from '../../device/oui.js';
 import { LogDirectory } from '../../logs/log-dir.js';
 import { isVigilError } from '../../util/errors.js';
 import type { Alert } from '../../alert/alert.js';
@@ -66,6 +69,9 @@ export async function runRun(args: string[]): Promise<number> {
     'logs.dir': values.logs,
   });
   const say = (line: string) => process.stderr.write(`vigil: ${line}\n`);
+  if (getHeapStatistics().heap_size_limit > UNLIMITED_HEAP_BYTES) {
+    say(`started without a heap limit, so memory grows well past what the sensor needs before the garbage collector works hard; start it with scripts/start.sh or the systemd unit, or as 'node ${SENSOR_NODE_FLAGS.join(' ')} dist/src/cli/main.js run'`);
+  }
   const logs = config.logs.dir ? new LogDirectory(config.logs.dir, config.logs.format) : null;
   const session = openSession(config, { ...(logs ? { sinks: [logs] } : {}), log: say });
   const p = session.pipeline;
@@ -87,6 +93,10 @@ export async function runRun(args: string[]): Promise<number> {
       onLiveEvent(e, p.engine.now, say, (a) => p.alerts.raise(a));
     },
   });
+  // Load the ASN tables and the vendor registry now: loading them on the first packets would
+  // stall the pipeline for a second while the kernel's capture buffer overflows.
+  p.enricher.warm();
+  loadOui();
   say(`capturing on ${source.name}${file ? `, settings from ${file}` : ''}; database ${session.dbPath}`);
   const timer = setInterval(() => {
     // Packets may stop (a quiet night): persistence and hours still move with the newest packet time.
