@@ -42,10 +42,11 @@ export const CATEGORY_TEXT: Readonly<Record<IntelCategory, string>> = {
   suspicious: 'suspicious',
 };
 
+const CATALOGUE_NAMES = new Map(CATALOGUE.map((f) => [f.id, f.name] as const));
+
 /** The feed's display name: the catalogue's, else its id (user feeds are `file:…` / URLs). */
 export function feedDisplayName(id: string): string {
-  for (const f of CATALOGUE) if (f.id === id) return f.name;
-  return id;
+  return CATALOGUE_NAMES.get(id) ?? id;
 }
 
 /** "lists it as a botnet command-and-control server (Dridex)". */
