@@ -252,7 +252,7 @@ export class IntelFeeds {
     if (this.roundDue) return this.roundDue;
     const t = now.getTime() / 1000;
     const run = this.enqueue(async () => {
-      if (!this.config.enabled) return { feeds: [], swapped: false, size: this.set.size };
+      if (!this.config.enabled) return { feeds: [], swapped: false, size: this.current?.size ?? 0 };
       const specs = this.specs();
       const due = specs.filter((s) => nextDue(s, readMeta(this.dir, s.id, s.sources[0])) <= t);
       return this.round(specs, due, false, t);
