@@ -110,10 +110,13 @@ export interface AllowListOptions {
 }
 
 export class AllowList {
-  /** IPv4 networks by prefix length: prefix → set of network numbers. */
+  /** IPv4 networks by prefix length: prefix → network number → entry. */
   readonly #v4 = new Map<number, Map<number, Entry>>();
-  /** IPv6 networks by prefix length: prefix → masked address as 32 hex digits. */
+  /** IPv6 networks by prefix length: prefix → masked address as 32 hex digits → entry. */
   readonly #v6 = new Map<number, Map<string, Entry>>();
+  /** The same IPv4 maps as parallel arrays: the per-hit probe loops over them without iterators. */
+  #v4Prefixes: number[] = [];
+  #v4Maps: Map<number, Entry>[] = [];
   readonly #domains = new Map<string, Entry>();
   readonly #urls: { prefix: string; entry: Entry }[] = [];
   readonly #fingerprints = new Map<string, Entry>();
@@ -154,7 +157,11 @@ export class AllowList {
         const fam = unmapV4(w, parseIp(p.value.split('/')[0], w));
         if (fam === 4) {
           let m = this.#v4.get(p.prefix);
-          if (!m) this.#v4.set(p.prefix, (m = new Map()));
+          if (!m) {
+            this.#v4.set(p.prefix, (m = new Map()));
+            this.#v4Prefixes = [...this.#v4.keys()];
+            this.#v4Maps = [...this.#v4.values()];
+          }
           m.set(maskV4(w[0], p.prefix), entry);
         } else {
           let m = this.#v6.get(p.prefix);
@@ -230,11 +237,18 @@ export class AllowList {
   #ipEntry(ip: string): Entry | null {
     const w = WORDS;
     const fam = unmapV4(w, parseIp(ip, w));
-    const maps = fam === 4 ? this.#v4 : fam === 6 ? this.#v6 : null;
-    if (maps === null) return null;
-    for (const [prefix, m] of maps as Map<number, Map<number | string, Entry>>) {
-      const e = m.get(fam === 4 ? maskV4(w[0], prefix) : maskV6(w, prefix));
-      if (e) return e;
+    if (fam === 4) {
+      const prefixes = this.#v4Prefixes;
+      const maps = this.#v4Maps;
+      for (let i = 0; i < prefixes.length; i++) {
+        const e = maps[i].get(maskV4(w[0], prefixes[i]));
+        if (e !== undefined) return e;
+      }
+    } else if (fam === 6) {
+      for (const [prefix, m] of this.#v6) {
+        const e = m.get(maskV6(w, prefix));
+        if (e !== undefined) return e;
+      }
     }
     return null;
   }

@@ -68,7 +68,7 @@ export interface IntelMatcherOptions {
   readonly counters?: (name: string, n?: number) => void;
   /** Seconds of packet time before an alert key already raised is raised again (default 60). */
   readonly repeatSeconds?: number;
-  /** Alert keys remembered for that (default 10,000; the oldest is forgotten first, counted). */
+  /** Alert keys remembered for that (default 10,000; at the cap all are forgotten, counted). */
   readonly maxRecent?: number;
   /** DNS answers looked at per record (default 16). */
   readonly maxAnswers?: number;
@@ -90,11 +90,12 @@ export interface IntelMatcherStats {
   alerts: number;
   /** Hits where the listed address was a local device's own (not raised: see conn()). */
   ownAddressListed: number;
-  /** Recent-key entries forgotten at the cap. */
+  /** Remembered keys forgotten at the cap. */
   recentEvicted: number;
 }
 
 const PATHS = new Set(['conn', 'dns', 'ssl', 'http']);
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 const HIGH = SEVERITIES.indexOf('high');
 const MEDIUM = SEVERITIES.indexOf('medium');
 const LOW = SEVERITIES.indexOf('low');
@@ -124,8 +125,7 @@ export function privateDeviceOf(ip: string, mac: string): string | null {
 
 /** How severe one indicator's hit is, given the direction (see the file comment). */
 export function hitSeverity(ind: Indicator, direction: IntelDirection, answered: boolean): Severity {
-  let s = SEVERITIES.indexOf(ind.severity);
-  if (s < 0) s = MEDIUM;
+  let s = SEVERITY_RANK[ind.severity] ?? MEDIUM;
   const compromise = ind.category === 'c2' || ind.category === 'malware';
   if (direction === 'out') {
     if (compromise && s < HIGH) s = HIGH;
@@ -166,8 +166,10 @@ export class IntelMatcher implements RecordSink {
   readonly #maxRecent: number;
   readonly #maxAnswers: number;
   readonly #onSighting: ((s: IntelSighting) => void) | null;
-  /** Alert key → packet time it was last raised. Insertion order = age (re-raised keys move last). */
-  readonly #recent = new Map<string, number>();
+  /** Listed value → who (device MAC or local address) → packet time last raised, per direction. */
+  readonly #recentOut = new Map<string, Map<string, number>>();
+  readonly #recentIn = new Map<string, Map<string, number>>();
+  #recentSize = 0;
   readonly #stats: IntelMatcherStats = { records: 0, hits: 0, allowed: 0, repeats: 0, alerts: 0, ownAddressListed: 0, recentEvicted: 0 };
 
   constructor(alerts: AlertSink, opts: IntelMatcherOptions) {
@@ -340,24 +342,41 @@ export class IntelMatcher implements RecordSink {
       where, seen, indicators: hits, direction: o.direction, device,
     });
     // The strongest listing decides code and severity; the other feeds go into the evidence.
+    const dir = o.direction;
     let best = hits[0];
-    let bestSev = SEVERITIES.indexOf(hitSeverity(best, o.direction, o.answered));
+    let bestSev = SEVERITY_RANK[hitSeverity(best, dir, o.answered)];
     for (let i = 1; i < hits.length; i++) {
-      const s = SEVERITIES.indexOf(hitSeverity(hits[i], o.direction, o.answered));
+      const s = SEVERITY_RANK[hitSeverity(hits[i], dir, o.answered)];
       if (s > bestSev || (s === bestSev && CATEGORY_RANK[hits[i].category] > CATEGORY_RANK[best.category])) {
         best = hits[i];
         bestSev = s;
       }
     }
-    const code = `intel.${best.category}`;
-    const key = `${code}|${device ?? o.localIp}|${best.type}:${best.value}|${o.direction}`;
-    const last = this.#recent.get(key);
+    // Aggregation guard, keyed without building the alert key (the repeat path is the common one
+    // for a device that keeps talking to a listed host): listed value, then who, per direction.
+    const whoKey = device ?? o.localIp;
+    const byValue = dir === 'out' ? this.#recentOut : this.#recentIn;
+    let byWho = byValue.get(best.value);
+    const last = byWho?.get(whoKey);
     if (last !== undefined && Math.abs(o.ts - last) < this.#repeat) {
       this.#stats.repeats++;
       this.#count('intel.repeats');
       return;
     }
-    this.#remember(key, o.ts);
+    if (last === undefined && this.#recentSize >= this.#maxRecent) {
+      // Cap reached: forget everything (counted); the store still aggregates what is raised again.
+      this.#stats.recentEvicted += this.#recentSize;
+      this.#count('intel.recent_evicted', this.#recentSize);
+      this.#recentOut.clear();
+      this.#recentIn.clear();
+      this.#recentSize = 0;
+      byWho = undefined;
+    }
+    if (byWho === undefined) byValue.set(best.value, (byWho = new Map()));
+    if (last === undefined) this.#recentSize++;
+    byWho.set(whoKey, o.ts);
+    const code = `intel.${best.category}`;
+    const key = `${code}|${whoKey}|${best.type}:${best.value}|${dir}`;
     const who = device !== null ? `${this.#describe(device)} at ${o.localIp}` : o.localIp;
     const others = hits.length === 1 ? [] : hits.filter((h) => h !== best);
     const { summary, evidence } = explainHit({
@@ -370,17 +389,6 @@ export class IntelMatcher implements RecordSink {
     this.#alerts.raise({ ts: o.ts, code, severity: SEVERITIES[bestSev], device, summary, evidence, key });
   }
 
-  #remember(key: string, ts: number): void {
-    const r = this.#recent;
-    r.delete(key);
-    r.set(key, ts);
-    if (r.size > this.#maxRecent) {
-      const oldest = r.keys().next();
-      if (!oldest.done) r.delete(oldest.value);
-      this.#stats.recentEvicted++;
-      this.#count('intel.recent_evicted');
-    }
-  }
 }
 
 /** Host header without port or brackets, lower-case, no trailing dot. */

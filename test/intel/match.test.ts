@@ -226,13 +226,18 @@ test('aggregation: the same device, indicator and direction is raised once a min
   ]);
 });
 
-test('the remembered keys are capped (oldest forgotten, counted)', () => {
+test('the remembered keys are capped (all forgotten at the cap, counted)', () => {
   const { m, alerts, counters } = rig({ maxRecent: 3 });
   for (let i = 0; i < 5; i++) m.conn(conn({ respH: C2, origH: `192.168.1.${100 + i}`, origL2: `00:00:00:00:00:0${i}` }));
-  assert.equal(counters.get('intel.recent_evicted'), 2);
-  // The first key was forgotten: raised again within the minute (the store still aggregates it).
+  assert.equal(alerts.length, 5);
+  assert.equal(counters.get('intel.recent_evicted'), 3, 'the 4th key found 3 remembered: all forgotten');
+  // Keys 4 and 5 are remembered (aggregated), key 1 was forgotten: raised again within the minute
+  // (the store still aggregates it under the same key).
+  m.conn(conn({ ts: T0 + 1, respH: C2, origH: '192.168.1.104', origL2: '00:00:00:00:00:04' }));
+  assert.equal(alerts.length, 5);
   m.conn(conn({ ts: T0 + 1, respH: C2, origH: '192.168.1.100', origL2: '00:00:00:00:00:00' }));
   assert.equal(alerts.length, 6);
+  assert.equal(alerts[5].key, alerts[0].key);
   assert.equal(m.stats().recentEvicted, 3);
 });
 
