@@ -116,6 +116,16 @@ const RESERVED_V4: readonly (readonly [number, number])[] = [
   [0xf0000000, 4],  // 240/4 reserved, incl. 255.255.255.255
 ];
 
+const RES_NET = new Uint32Array(RESERVED_V4.map((r) => r[0]));
+const RES_LEN = new Uint8Array(RESERVED_V4.map((r) => r[1]));
+/** First octets that hold (part of) a reserved block: any other octet is clear for prefixes ≥ /8. */
+const RES_OCTET = new Uint8Array(256);
+for (const [n, p] of RESERVED_V4) {
+  const first = n >>> 24;
+  const count = p >= 8 ? 1 : 2 ** (8 - p);
+  for (let o = first; o < first + count; o++) RES_OCTET[o] = 1;
+}
+
 /** Networks wider than these are a feed's mistake, not intelligence (a /4 is 268 M addresses). */
 const MIN_PREFIX_V4 = 8;
 const MIN_PREFIX_V6 = 16;
@@ -130,10 +140,11 @@ export function netVerdict(net: NetValue): NetVerdict {
   const w = net.words;
   if (!net.v6) {
     const a = w[0];
-    for (let i = 0; i < RESERVED_V4.length; i++) {
-      const [rn, rp] = RESERVED_V4[i];
+    if (net.prefix >= 8 && RES_OCTET[a >>> 24] === 0) return 'ok';
+    for (let i = 0; i < RES_NET.length; i++) {
+      const rp = RES_LEN[i];
       const p = rp < net.prefix ? rp : net.prefix; // two prefixes overlap iff they agree on the shorter one
-      if (((a & MASK32[p]) >>> 0) === ((rn & MASK32[p]) >>> 0)) return 'reserved';
+      if (((a & MASK32[p]) >>> 0) === ((RES_NET[i] & MASK32[p]) >>> 0)) return 'reserved';
     }
     return net.prefix < MIN_PREFIX_V4 ? 'broad' : 'ok';
   }
