@@ -9,17 +9,18 @@
  *
  *   engine    analyze() with a sink that subscribes to nothing: the engine builds no records
  *             (for reference: no real run looks like this)
- *   without   a consumer of conn/dns/ssl/http records, standing in for what every real run has
- *             (the log writers of `vigil analyze`, the sensor's pipeline), which makes the engine
- *             build those records; it only counts them, so intel's share is over-, not understated
+ *   without   a consumer of conn and dns records: what the sensor's pipeline subscribes to in
+ *             every real run (flows for the inventory, baselines and store; DNS for the store).
+ *             It only counts them, so intel's share is over-, not understated
  *   with      the same consumer plus the matcher holding the 1 M indicators of bench/intel.ts's
  *             generator: both ends of every flow, every DNS query and answer, SNI, JA3/JA4, HTTP
- *             host and URL looked up
+ *             host and URL looked up (the engine now also builds ssl and http records for it;
+ *             with Zeek-style logs on they are built anyway)
  *
  * The headline is `with` vs `without`: what turning intel on costs. Set load time is measured but
- * not counted in packets/s. The generator's networks (10 % of the set, /12 to /31 drawn uniformly)
- * cover most of the public IPv4 space, so most flows of the capture hit: a worst case for the
- * hit path (aggregation), far above a real home's hit rate of about zero; `hits` says how many.
+ * not counted in packets/s. The generator's random networks (/12 to /31) cover part of the public
+ * IPv4 space, so some flows of the capture hit (`hits` says how many): far more than a real home's
+ * hit rate of about zero, which keeps the aggregation path in the measurement.
  *
  * Usage: node dist/bench/intel-engine.js [--pcap FILE] [--count N] [--runs N] [--json]
  * Environment: BENCH_DIR (default /tmp/vigil-bench) holds bench-small.pcap.
@@ -150,10 +151,10 @@ async function child(dir: string, mode: Mode): Promise<void> {
   }
   let alerts = 0;
   const matcher = new IntelMatcher({ raise: () => { alerts++; } }, { lookup: () => set, allow: new AllowList() });
-  // The stand-in for the log writers / pipeline: subscribes to what the matcher reads, counts it.
+  // The stand-in for the sensor's pipeline: subscribes to what it subscribes to, counts it.
   let seen = 0;
   const consumer: RecordSink = {
-    wants: (path: string) => path === 'conn' || path === 'dns' || path === 'ssl' || path === 'http',
+    wants: (path: string) => path === 'conn' || path === 'dns',
     record: (_path: string, ts: number) => { seen += ts > 0 ? 1 : 0; },
     conn: (r) => { seen += r.ts > 0 ? 1 : 0; },
   };

@@ -18,8 +18,9 @@
  * minute, not sixty).
  *
  * Cost: records come per flow / per transaction, never per packet. With nothing loaded a record
- * costs one call; otherwise a conn record costs two address lookups and a DNS record one name
- * lookup per query and answer (capped). Allocation happens only on a hit.
+ * costs one call; otherwise a conn record costs one address lookup per non-local end and a DNS
+ * record one lookup per query and answer (capped). Allocation happens only on a hit; a repeated
+ * hit (aggregated) builds no strings.
  */
 import { SEVERITIES, type AlertSink, type Severity } from '../alert/alert.js';
 import type { ConnInfo, LogFields } from '../decode/app/analyzer.js';
@@ -196,15 +197,24 @@ export class IntelMatcher implements RecordSink {
     return PATHS.has(path);
   }
 
-  /** Both ends of every flow. */
+  /**
+   * Both ends of every flow. An end in private or reserved space (the engine's local_orig /
+   * local_resp, Zeek's private space) is not looked up: the feed parsers drop such space (a LAN
+   * address on a list says nothing about this LAN), and on a home network it is one end of nearly
+   * every flow, so this halves the lookups.
+   */
   conn(r: ConnRecord): void {
     const set = this.#lookup();
     if (set.size === 0) return;
     this.#stats.records++;
-    const toResp = set.matchIp(r.respH);
-    if (toResp.length > 0) this.#connHit(r, false, toResp);
-    const fromOrig = set.matchIp(r.origH);
-    if (fromOrig.length > 0) this.#connHit(r, true, fromOrig);
+    if (!r.localResp) {
+      const toResp = set.matchIp(r.respH);
+      if (toResp.length > 0) this.#connHit(r, false, toResp);
+    }
+    if (!r.localOrig) {
+      const fromOrig = set.matchIp(r.origH);
+      if (fromOrig.length > 0) this.#connHit(r, true, fromOrig);
+    }
   }
 
   record(path: string, ts: number, conn: ConnInfo | null, f: LogFields): void {

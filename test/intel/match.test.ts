@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { AlertList, type Alert } from '../../src/alert/alert.js';
 import { ConnRecord } from '../../src/flow/conn-record.js';
 import type { ConnInfo, LogFields } from '../../src/decode/app/analyzer.js';
-import { IntelMatcher, hitSeverity, type IntelMatcherOptions, type IntelSighting } from '../../src/intel/matcher.js';
+import { IntelMatcher, hitSeverity, isLocalAddress, type IntelMatcherOptions, type IntelSighting } from '../../src/intel/matcher.js';
 import { AllowList, BUILT_IN_ALLOW, parseAllowEntry } from '../../src/intel/allow.js';
 import { IndicatorSet } from '../../src/intel/indicator-set.js';
 import { timeText } from '../../src/intel/explain.js';
@@ -78,6 +78,9 @@ function conn(p: Partial<ConnRecord>): ConnRecord {
     origL2: DEV.mac, respL2: 'aa:aa:aa:aa:aa:01', history: 'ShADadFf', origPkts: 5, respPkts: 5, respBytes: 100,
     connState: 'SF',
   }, p);
+  // As the engine sets them (Zeek's private space), unless the test says otherwise.
+  if (p.localOrig === undefined) r.localOrig = isLocalAddress(r.origH);
+  if (p.localResp === undefined) r.localResp = isLocalAddress(r.respH);
   return r;
 }
 
@@ -264,6 +267,17 @@ test('the set is swappable: each record asks for the current one', () => {
   assert.equal(alerts.length, 0);
   assert.equal(m.stats().records, 0, 'an empty set costs one call per record');
   current = setOf();
+  m.conn(conn({ respH: C2 }));
+  assert.equal(alerts.length, 1);
+});
+
+test('local (private) ends of a flow are not looked up: no feed lists LAN space', () => {
+  // A set built directly (parsers would have dropped the private entry) shows the skip.
+  const set = setOf([ind('ip', '192.168.1.1', 'mine', 'c2', 'high'), ind('ip', C2, 'feodo', 'c2', 'high')]);
+  const { m, alerts, counters } = rig({}, set);
+  m.conn(conn({ respH: '192.168.1.1', respP: 80 }));
+  assert.equal(alerts.length, 0);
+  assert.equal(counters.get('intel.hits'), undefined);
   m.conn(conn({ respH: C2 }));
   assert.equal(alerts.length, 1);
 });
