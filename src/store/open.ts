@@ -54,6 +54,8 @@ export interface StoreOptions {
    * baseline updates that only move times and counts (60,000). A kill -9 loses at most this much of them.
    */
   refreshMs?: number;
+  /** Slow-lane rows written per refresh (default 256); the rest wait for later refreshes. */
+  slowRowsPerRefresh?: number;
   /** Page size of a NEW file (1,024; an existing file keeps its own). */
   pageSize?: number;
   /** WAL pages that trigger a checkpoint (SQLite's wal_autocheckpoint). */
@@ -88,6 +90,7 @@ export const STORE_DEFAULTS = {
   dnsDedupeSeconds: 60,
   dnsDedupeMax: 50_000,
   refreshMs: 60_000,
+  slowRowsPerRefresh: 256,
   maxRollups: 50_000,
   pageSize: 1_024,
   walAutocheckpoint: 1_000,
@@ -145,6 +148,7 @@ export function openStore(opts: StoreOptions): OpenedStore {
     dnsDedupeSeconds: opts.dnsDedupeSeconds ?? d.dnsDedupeSeconds,
     dnsDedupeMax: d.dnsDedupeMax,
     refreshMs: opts.refreshMs ?? d.refreshMs,
+    slowRowsPerRefresh: opts.slowRowsPerRefresh ?? d.slowRowsPerRefresh,
     maxRollups: d.maxRollups,
     onError: opts.onError ?? null,
   };

@@ -252,6 +252,26 @@ describe('sqlite store: SD-card budget', () => {
     b.store.close();
   });
 
+  test('each refresh writes at most slowRowsPerRefresh slow-lane rows, oldest first; flush writes the rest', async () => {
+    const { store } = open({ batchMs: 20, refreshMs: 150, slowRowsPerRefresh: 3 });
+    const path = store.stats().path;
+    const macs = Array.from({ length: 7 }, (_, i) => `aa:bb:cc:00:00:0${i}`);
+    for (const mac of macs) store.putDevice(device({ mac, lastSeen: T0 }));
+    store.flush();
+    const moved = () => peek<{ n: number }>(path, `SELECT count(*) AS n FROM devices WHERE last_seen = ${T0 + 5}`).n;
+    for (const mac of macs) store.putDevice(device({ mac, lastSeen: T0 + 5 })); // time-only: slow lane
+    assert.ok(await waitFor(() => moved() >= 3, 5_000), 'the first refresh wrote some');
+    const first = moved();
+    assert.ok(first <= 6, `a refresh writes at most 3 rows (${first} after the first one or two)`);
+    const order = peek<{ m: string }>(path, `SELECT min(mac) AS m FROM devices WHERE last_seen = ${T0 + 5}`).m;
+    assert.equal(order, macs[0], 'oldest first');
+    assert.ok(await waitFor(() => moved() === 7, 5_000), 'later refreshes write the rest');
+    for (const mac of macs) store.putDevice(device({ mac, lastSeen: T0 + 9 }));
+    store.flush();
+    assert.equal(peek<{ n: number }>(path, `SELECT count(*) AS n FROM devices WHERE last_seen = ${T0 + 9}`).n, 7, 'flush writes everything');
+    store.close();
+  });
+
   test('rows SQLite refuses are dropped one by one and counted; the rest of the batch commits', () => {
     const { store } = open({ flowBudget: null });
     store.addFlow(flowRow({ uid: 'good1' }));

@@ -52,6 +52,12 @@ export interface SqliteStoreConfig {
   readonly dnsDedupeMax: number;
   /** Wall milliseconds between writes of the rollups and of time-only updates (the slow lane). */
   readonly refreshMs: number;
+  /**
+   * Slow-lane rows (devices, items, profiles that only moved times and counts) written per
+   * refresh; the rest wait, oldest first, for the next refresh (flush() writes all). Bounds the
+   * SD-card cost of a network with thousands of devices to this many rows a refresh.
+   */
+  readonly slowRowsPerRefresh: number;
   /** Cap on in-memory rollup entries (device × hour) before they are written early. */
   readonly maxRollups: number;
   readonly onError: ((err: VigilError) => void) | null;
@@ -122,6 +128,10 @@ export class SqliteStore implements Store {
   readonly #flowIds: TimeIds;
   readonly #dnsIds: TimeIds;
   readonly #commitTx: Database.Transaction<(withSlow: boolean, salvage: boolean) => number>;
+  /** Slow-lane rows the running commit may still write, and the keys it wrote per lane. */
+  #slowBudget = Infinity;
+  #slowBudgetStart = Infinity;
+  readonly #slowWritten = new Map<Coalescer<unknown>, string[]>();
   readonly #s: ReturnType<typeof prepare>;
 
   constructor(db: Database.Database, config: SqliteStoreConfig) {
@@ -444,13 +454,14 @@ export class SqliteStore implements Store {
     this.#timer = null;
     this.#blocked = false;
     const slowDue = performance.now() - this.#lastSlowAt >= this.#c.refreshMs;
-    this.#commit(slowDue);
+    this.#commit(slowDue, this.#c.slowRowsPerRefresh);
     if (this.#queuedAll() > 0 || this.#rollups.size > 0) this.#arm();
   }
 
   /** One transaction for the queue; true when it committed (or there was nothing to do). */
-  #commit(withSlow: boolean): boolean {
+  #commit(withSlow: boolean, slowBudget = Infinity): boolean {
     if (this.#closed) return false;
+    this.#slowBudgetStart = slowBudget;
     const slow = withSlow && this.#rollups.size + this.#queuedSlow() > 0;
     if (this.#queuedFast() === 0 && !slow) return true;
     let rows: number;
@@ -484,12 +495,11 @@ export class SqliteStore implements Store {
     this.#items.fast.clear();
     this.#profiles.fast.clear();
     if (slow) {
-      this.#devices.slow.clear();
-      this.#items.slow.clear();
-      this.#profiles.slow.clear();
+      for (const [c, keys] of this.#slowWritten) for (const k of keys) c.slow.delete(k);
       this.#rollups.clear();
       this.#lastSlowAt = performance.now();
     }
+    this.#slowWritten.clear();
     this.#rowsWritten += rows;
     this.#transactions++;
     this.#error = null;
@@ -527,9 +537,21 @@ export class SqliteStore implements Store {
     this.#txFlows = n;
     for (const r of this.#dns) one(() => s.insertDns.run(dnsParams(this.#dnsIds.place(r.ts, r.ts, dnsTaken), r)));
     this.#txDns = n - this.#txFlows;
+    this.#slowWritten.clear();
+    this.#slowBudget = this.#slowBudgetStart; // a salvage retry starts over with the whole budget
     const lanes = <T>(c: Coalescer<T>, write: (v: T) => unknown): void => {
       for (const v of c.fast.values()) one(() => write(v));
-      if (withSlow) for (const v of c.slow.values()) one(() => write(v));
+      if (!withSlow) return;
+      // Oldest first (a Map keeps insertion order, and a re-put keeps its place): each entry
+      // waits at most a few refreshes even when the budget is far below the number of devices.
+      const written: string[] = [];
+      for (const [k, v] of c.slow) {
+        if (this.#slowBudget <= 0) break;
+        one(() => write(v));
+        written.push(k);
+        this.#slowBudget--;
+      }
+      this.#slowWritten.set(c as Coalescer<unknown>, written);
     };
     lanes(this.#devices, (d) => s.upsertDevice.run(deviceParams(d)));
     for (const a of this.#alerts) {
