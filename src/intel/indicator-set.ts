@@ -597,7 +597,13 @@ export class IndicatorSet implements IntelLookup {
   lookup(value: string): readonly Indicator[] {
     const s = value.trim();
     if (s.length === 0) return EMPTY;
-    if (parseNet(s.charCodeAt(0) === 91 ? s.replace(/^\[|\]$/g, '') : s, lookNet)) return this.matchNet(lookNet);
+    if (parseNet(s.charCodeAt(0) === 91 ? s.replace(/^\[|\]$/g, '') : s, lookNet)) {
+      const nets = this.matchNet(lookNet);
+      if (s.indexOf('/') < 0) return nets;
+      // `1.2.3.4/24` is a network, but also the URL `1.2.3.4/24` (host + path): report both.
+      const urls = this.matchUrl(s);
+      return urls.length === 0 ? nets : nets.length === 0 ? urls : [...nets, ...urls];
+    }
     // ip:port → the address's indicators
     const m = /^\[?([0-9a-fA-F:.]+)\]?:([0-9]{1,5})$/.exec(s);
     if (m !== null && parseNet(m[1], lookNet)) return this.matchNet(lookNet);

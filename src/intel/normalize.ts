@@ -383,6 +383,7 @@ export function classifyValue(s: string): ValueKind {
   if (c0 === 47) return 'path';
   if (s.indexOf('://') > 0) return 'url';
   if (parseNet(s, scratchNet)) return 'net';
+  if (/^[0-9a-fA-F:.]+\/[0-9]+$/.test(s)) return 'none'; // an address with an impossible prefix
   const colon = s.lastIndexOf(':');
   if (colon > 0 && s.indexOf('/') < 0 && /^[0-9]{1,5}$/.test(s.slice(colon + 1))) {
     const h = s.slice(0, colon);
