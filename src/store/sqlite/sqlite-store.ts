@@ -743,7 +743,9 @@ const MAX_SIGNATURES = 100_000;
  */
 function deviceSignature(d: Device): string {
   return JSON.stringify([
-    d.firstSeen, d.vendor, d.randomized, d.addresses.map((a) => a.ip + ' ' + a.firstSeen),
+    // Times are left out, first-seen ones too: flows end out of order, so an address's first
+    // sighting keeps moving back by seconds, and each such refinement is a time-only update.
+    d.vendor, d.randomized, d.addresses.map((a) => a.ip),
     d.names.map((n) => n.source + ' ' + n.name), d.dhcp, d.mdnsServices, d.ssdpServers, d.type,
     d.typeEvidence, d.label, d.sameAs,
   ]);
