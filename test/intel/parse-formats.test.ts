@@ -299,3 +299,15 @@ test('unreadable files are reported per file, the others still load', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a plain list of 32-digit hex values: hashes by default, JA3 when the feed says so', () => {
+  const text = 'b386946a5a44d1ddcc843bc75336dfce\n' + 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\n';
+  assert.deepEqual(vals(parseFeed(text, 'plain', D).indicators), ['hash b386946a5a44d1ddcc843bc75336dfce', 'hash ' + S.SHA256]);
+  assert.deepEqual(vals(parseFeed(text, 'plain', D, { hex32As: 'ja3' }).indicators), ['ja3 b386946a5a44d1ddcc843bc75336dfce', 'hash ' + S.SHA256]);
+});
+
+test('UTF-8 feeds (IDN names) decode as UTF-8; ASCII feeds as latin1 give the same values', () => {
+  const r = parseFeed(Buffer.from('пример.испытание\nascii.example\n', 'utf8'), 'domains', D);
+  assert.deepEqual(vals(r.indicators), ['domain пример.испытание', 'domain ascii.example']);
+  assert.deepEqual(vals(parseFeed(Buffer.from('\ufeffascii.example\r\n', 'utf8'), 'domains', D).indicators), ['domain ascii.example']); // BOM, CRLF
+});

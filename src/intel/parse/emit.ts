@@ -55,6 +55,11 @@ export interface ParseOptions {
   description?: string;
   /** MISP feed manifest: returns the text of `<uuid>.json`, or null when missing. */
   readEvent?: (uuid: string) => string | Uint8Array | null;
+  /**
+   * Mixed lists (plain, Maltrail, headerless CSV): what a bare 32-digit hex value is. Default
+   * `hash` (file MD5s are far more common in such lists); `ja3` for a list of JA3 fingerprints.
+   */
+  hex32As?: 'hash' | 'ja3';
   /** Seconds since the epoch; STIX indicators whose `valid_until` is earlier are skipped. */
   now?: number;
 }
@@ -184,7 +189,7 @@ export class Emitter {
   /**
    * A value of a mixed list, typed by its shape (see `classifyValue`): addresses, networks,
    * `ip:port`, domains, URLs (and host-less paths when `allowPathOnly`), JA4, hex digests (a
-   * 32-digit one is taken as a hash, not a JA3: mixed lists carry file hashes far more often).
+   * 32-digit one is a hash unless `ParseOptions.hex32As` says `ja3`).
    */
   auto(raw: string, allowPathOnly = false): boolean {
     const kind = classifyValue(raw);
@@ -195,7 +200,7 @@ export class Emitter {
       case 'url': return this.url(raw, false);
       case 'path': return allowPathOnly ? this.url(raw, true) : false;
       case 'ja4': return this.ja4(raw);
-      case 'hex': return this.hash(raw);
+      case 'hex': return raw.trim().length === 32 && this.options.hex32As === 'ja3' ? this.ja3(raw) : this.hash(raw);
       default: return false;
     }
   }
