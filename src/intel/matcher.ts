@@ -73,6 +73,8 @@ export interface IntelMatcherOptions {
   readonly maxRecent?: number;
   /** DNS answers looked at per record (default 16). */
   readonly maxAnswers?: number;
+  /** Recent address and name lookups remembered, each (default 8,192; cleared when full). */
+  readonly memoSize?: number;
   /** Every hit after the allow-list, before aggregation (tests, an intel.log writer). */
   readonly onSighting?: (s: IntelSighting) => void;
 }
@@ -93,6 +95,8 @@ export interface IntelMatcherStats {
   ownAddressListed: number;
   /** Remembered keys forgotten at the cap. */
   recentEvicted: number;
+  /** Address and name lookups answered from the recent-lookup memo. */
+  memoHits: number;
 }
 
 const PATHS = new Set(['conn', 'dns', 'ssl', 'http']);
@@ -171,7 +175,17 @@ export class IntelMatcher implements RecordSink {
   readonly #recentOut = new Map<string, Map<string, number>>();
   readonly #recentIn = new Map<string, Map<string, number>>();
   #recentSize = 0;
-  readonly #stats: IntelMatcherStats = { records: 0, hits: 0, allowed: 0, repeats: 0, alerts: 0, ownAddressListed: 0, recentEvicted: 0 };
+  /**
+   * Recent lookups, per kind. Traffic repeats itself (every device resolves the same names, flows
+   * go back to the same servers, the SNI is the name just looked up), and one probe of a small
+   * map beats the set's walk (a name costs a probe per parent domain in a map of a million). Valid
+   * for one set only: cleared on a swap, and when full (bounded, no LRU bookkeeping per lookup).
+   */
+  readonly #ipMemo = new Map<string, readonly Indicator[]>();
+  readonly #nameMemo = new Map<string, readonly Indicator[]>();
+  #memoSet: IntelLookup | null = null;
+  readonly #memoSize: number;
+  readonly #stats: IntelMatcherStats = { records: 0, hits: 0, allowed: 0, repeats: 0, alerts: 0, ownAddressListed: 0, recentEvicted: 0, memoHits: 0 };
 
   constructor(alerts: AlertSink, opts: IntelMatcherOptions) {
     this.#alerts = alerts;
@@ -184,6 +198,7 @@ export class IntelMatcher implements RecordSink {
     this.#repeat = opts.repeatSeconds ?? 60;
     this.#maxRecent = Math.max(1, opts.maxRecent ?? 10_000);
     this.#maxAnswers = opts.maxAnswers ?? 16;
+    this.#memoSize = Math.max(0, opts.memoSize ?? 8192);
     this.#onSighting = opts.onSighting ?? null;
   }
 
@@ -204,22 +219,22 @@ export class IntelMatcher implements RecordSink {
    * every flow, so this halves the lookups.
    */
   conn(r: ConnRecord): void {
-    const set = this.#lookup();
+    const set = this.#current();
     if (set.size === 0) return;
     this.#stats.records++;
     if (!r.localResp) {
-      const toResp = set.matchIp(r.respH);
+      const toResp = this.#ip(set, r.respH);
       if (toResp.length > 0) this.#connHit(r, false, toResp);
     }
     if (!r.localOrig) {
-      const fromOrig = set.matchIp(r.origH);
+      const fromOrig = this.#ip(set, r.origH);
       if (fromOrig.length > 0) this.#connHit(r, true, fromOrig);
     }
   }
 
   record(path: string, ts: number, conn: ConnInfo | null, f: LogFields): void {
     if (conn === null) return;
-    const set = this.#lookup();
+    const set = this.#current();
     if (set.size === 0) return;
     this.#stats.records++;
     switch (path) {
@@ -267,7 +282,7 @@ export class IntelMatcher implements RecordSink {
     if (c.respP === 5353 || c.respP === 5355 || c.origP === 5353) return;
     const query = typeof f.query === 'string' ? f.query : '';
     if (query !== '' && !query.endsWith('.arpa')) {
-      const hits = set.matchDomain(query);
+      const hits = this.#name(set, query);
       if (hits.length > 0) this.#hit(this.#obs(ts, c, c.proto), 'dns.query', query, hits);
     }
     const answers = f.answers;
@@ -279,7 +294,7 @@ export class IntelMatcher implements RecordSink {
       if (typeof a !== 'string' || a === '' || a.indexOf(' ') >= 0) continue;
       const isIp = parseIp(a, WORDS) !== 0;
       if (!isIp && a.indexOf('.') < 0) continue;
-      const hits = isIp ? set.matchIp(a) : set.matchDomain(a);
+      const hits = isIp ? this.#ip(set, a) : this.#name(set, a);
       if (hits.length === 0) continue;
       const o = this.#obs(ts, c, c.proto);
       o.query = query;
@@ -291,7 +306,7 @@ export class IntelMatcher implements RecordSink {
     const sni = typeof f.server_name === 'string' ? f.server_name : '';
     if (sni !== '') {
       const host = sni.toLowerCase();
-      const hits = parseIp(host, WORDS) !== 0 ? set.matchIp(host) : set.matchDomain(host);
+      const hits = parseIp(host, WORDS) !== 0 ? this.#ip(set, host) : this.#name(set, host);
       if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'ssl.sni', host, hits);
     }
     if (typeof f.ja3 === 'string') {
@@ -315,7 +330,7 @@ export class IntelMatcher implements RecordSink {
     const isIp = parseIp(host, WORDS) !== 0;
     // An address in the Host header is the flow's own address, which conn() matches already.
     if (!isIp) {
-      const hits = set.matchDomain(host);
+      const hits = this.#name(set, host);
       if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'http.host', host, hits);
     }
     const uri = typeof f.uri === 'string' ? f.uri : '';
@@ -324,6 +339,45 @@ export class IntelMatcher implements RecordSink {
       const hits = set.matchUrl(url);
       if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'http.url', url, hits);
     }
+  }
+
+  // ---- lookups ----
+
+  /** The current set; a swapped set invalidates the memo. */
+  #current(): IntelLookup {
+    const set = this.#lookup();
+    if (set !== this.#memoSet) {
+      this.#memoSet = set;
+      this.#ipMemo.clear();
+      this.#nameMemo.clear();
+    }
+    return set;
+  }
+
+  #ip(set: IntelLookup, ip: string): readonly Indicator[] {
+    const m = this.#ipMemo;
+    let r = m.get(ip);
+    if (r !== undefined) {
+      this.#stats.memoHits++;
+      return r;
+    }
+    r = set.matchIp(ip);
+    if (m.size >= this.#memoSize) m.clear();
+    if (this.#memoSize > 0) m.set(ip, r);
+    return r;
+  }
+
+  #name(set: IntelLookup, name: string): readonly Indicator[] {
+    const m = this.#nameMemo;
+    let r = m.get(name);
+    if (r !== undefined) {
+      this.#stats.memoHits++;
+      return r;
+    }
+    r = set.matchDomain(name);
+    if (m.size >= this.#memoSize) m.clear();
+    if (this.#memoSize > 0) m.set(name, r);
+    return r;
   }
 
   // ---- one hit ----

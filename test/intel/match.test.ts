@@ -269,6 +269,14 @@ test('the set is swappable: each record asks for the current one', () => {
   current = setOf();
   m.conn(conn({ respH: C2 }));
   assert.equal(alerts.length, 1);
+  // Repeated lookups come from the memo, which a swap empties: the new set answers at once.
+  m.conn(conn({ ts: T0 + 100, respH: C2 }));
+  assert.equal(m.stats().memoHits, 1);
+  assert.equal(alerts.length, 2);
+  current = setOf(FEEDS.filter((i) => i.value !== C2));
+  m.conn(conn({ ts: T0 + 200, respH: C2 }));
+  assert.equal(alerts.length, 2, 'the C2 is no longer listed: the memo did not answer for the old set');
+  assert.equal(m.stats().memoHits, 1);
 });
 
 test('local (private) ends of a flow are not looked up: no feed lists LAN space', () => {
