@@ -234,22 +234,13 @@ export class IntelMatcher implements RecordSink {
 
   record(path: string, ts: number, conn: ConnInfo | null, f: LogFields): void {
     if (conn === null) return;
+    if (path !== 'dns' && path !== 'ssl' && path !== 'http') return;
     const set = this.#current();
     if (set.size === 0) return;
     this.#stats.records++;
-    switch (path) {
-      case 'dns':
-        this.#dns(set, ts, conn, f);
-        break;
-      case 'ssl':
-        this.#ssl(set, ts, conn, f);
-        break;
-      case 'http':
-        this.#http(set, ts, conn, f);
-        break;
-      default:
-        break;
-    }
+    if (path === 'dns') this.#dns(set, ts, conn, f);
+    else if (path === 'ssl') this.#ssl(set, ts, conn, f);
+    else this.#http(set, ts, conn, f);
   }
 
   // ---- per record type ----
