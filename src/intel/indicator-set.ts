@@ -462,7 +462,11 @@ export class IndicatorSet implements IntelLookup {
     }
   }
 
-  /** Builds a set from parse results or plain indicator lists (values as the parsers give them). */
+  /**
+   * Builds a set from parse results or plain indicator lists. Values are re-read (any spelling
+   * the parsers accept), but not filtered: reserved-space and cap decisions belong to parsing,
+   * so hand-made lists (tests, `intel check`) may hold documentation addresses.
+   */
   static build(feeds: readonly ParseResult[] | readonly Indicator[][], opts: IndicatorSetOptions = {}): IndicatorSet {
     const b = new IndicatorSetBuilder(opts);
     for (const f of feeds) {

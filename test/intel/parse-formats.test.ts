@@ -311,3 +311,15 @@ test('UTF-8 feeds (IDN names) decode as UTF-8; ASCII feeds as latin1 give the sa
   assert.deepEqual(vals(r.indicators), ['domain пример.испытание', 'domain ascii.example']);
   assert.deepEqual(vals(parseFeed(Buffer.from('\ufeffascii.example\r\n', 'utf8'), 'domains', D).indicators), ['domain ascii.example']); // BOM, CRLF
 });
+
+test('IP ranges become the fewest covering CIDRs; a reversed range is malformed, one wider than a /8 skipped', () => {
+  const r = parseFeed('45.33.2.1 - 45.33.2.6\n45.33.4.0-45.33.7.255\n45.33.2.9 - 45.33.2.9\n45.33.2.9 - 45.33.2.1\n1.0.0.1 - 223.255.255.254\n', 'plain', D);
+  assert.deepEqual(vals(r.indicators), [
+    'ip 45.33.2.1', 'cidr 45.33.2.2/31', 'cidr 45.33.2.4/31', 'ip 45.33.2.6', // .1 .2-.3 .4-.5 .6
+    'cidr 45.33.4.0/22', 'ip 45.33.2.9',
+  ]);
+  assert.equal(r.malformed, 1);
+  assert.deepEqual(r.skippedBy, { broad: 1 });
+  // Just under 2^24 addresses, misaligned at both ends: 23 + 23 pieces.
+  assert.equal(parseFeed('45.0.0.1 - 45.255.255.254', 'plain', D).count, 46);
+});

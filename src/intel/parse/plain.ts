@@ -37,7 +37,7 @@ export function isCommentLine(line: string): boolean {
 const lo = new NetValue();
 const hi = new NetValue();
 const part = new NetValue();
-/** A range is split into at most this many CIDRs (a wider spread is a feed mistake: malformed). */
+/** A range is split into at most this many CIDRs (≤ /8-wide ranges need at most 48). */
 const MAX_RANGE_CIDRS = 64;
 
 /** `a.b.c.d-e.f.g.h` (IPv4) as the smallest list of covering CIDRs; false when not a range. */
@@ -46,14 +46,15 @@ export function emitRange(a: string, b: string, e: Emitter, desc: string): boole
   let start = lo.words[0];
   const end = hi.words[0];
   if (start > end) { e.bad(a + '-' + b); return true; }
+  // Wider than a /8 is a feed mistake, as for networks (normalize.ts MIN_PREFIX_V4).
+  if (end - start + 1 > 2 ** 24) { e.skip('broad'); return true; }
   const cidrs: [number, number][] = [];
   while (start <= end && cidrs.length <= MAX_RANGE_CIDRS) {
     // Largest block aligned at `start` that does not pass `end`.
     let size = 32;
     while (size > 0) {
-      const bits = 33 - size; // try one bit wider
-      const block = 2 ** (bits - 1) * 2;
-      if (start % block !== 0 || start + block - 1 > end) break;
+      const wider = 2 ** (33 - size); // addresses in a block one bit wider
+      if (start % wider !== 0 || start + wider - 1 > end) break;
       size--;
     }
     cidrs.push([start, size]);
