@@ -309,7 +309,7 @@ export function formatIntelBench(r: BenchIntelResult): string {
   return [
     `intel: ${r.loaded.toLocaleString('en')} indicators loaded of ${r.generated.toLocaleString('en')} generated in ${r.feeds} feeds (${mb(r.feedBytes)} MB of text)`,
     `  parse + build ${r.loadSeconds} s (target < ${r.targets.loadSeconds} s)`,
-    `  memory ${r.memoryMB} MB = heap ${r.heapDeltaMB} + typed arrays ${r.arrayBuffersDeltaMB} RSS +${r.rssDeltaMB} MB with node ${r.nodeFlags.join(' ')} (targets < ${r.targets.memoryMB} MB)`,
+    `  memory ${r.memoryMB} MB = heap ${r.heapDeltaMB} + typed arrays ${r.arrayBuffersDeltaMB}; RSS +${r.rssDeltaMB} MB with node ${r.nodeFlags.join(' ')} (targets < ${r.targets.memoryMB} MB)`,
     `  lookups/s: matchIp hit ${l.ipHit.toLocaleString('en')}, miss ${l.ipMiss.toLocaleString('en')}; matchDomain hit ${l.domainHit.toLocaleString('en')}, miss ${l.domainMiss.toLocaleString('en')}`,
     `  ${r.pass ? 'PASS' : 'FAIL'}`,
   ].join('\n');
