@@ -222,10 +222,12 @@ describe('sqlite store: SD-card budget', () => {
     const lastSeen = () => peek<{ t: number } | undefined>(path, 'SELECT last_seen AS t FROM devices')?.t;
     const count = () => peek<{ c: number } | undefined>(path, 'SELECT count AS c FROM baseline_items')?.c;
     store.putDevice(device({ lastSeen: T0 + 1 }));
-    store.putBaselineItem(item({ count: 1 }));
-    assert.ok(await waitFor(() => lastSeen() === T0 + 1 && count() === 1), 'a new device and item go with the next batch');
+    store.putBaselineItem(item({ count: 1, state: 'alerted' }));
+    store.putBaselineItem(item({ value: 'learned.example', count: 1, state: 'learned' }));
+    assert.ok(await waitFor(() => lastSeen() === T0 + 1 && count() === 1), 'a new device and an alerted item go with the next batch');
+    assert.equal(peek<{ n: number }>(path, "SELECT count(*) AS n FROM baseline_items WHERE value = 'learned.example'").n, 0, 'an item learned while learning waits for the refresh');
     store.putDevice(device({ lastSeen: T0 + 2 })); // only a time moved
-    store.putBaselineItem(item({ count: 2, lastSeen: T0 + 50 }));
+    store.putBaselineItem(item({ count: 2, lastSeen: T0 + 50, state: 'alerted' }));
     store.addFlow(flowRow()); // other writes keep committing meanwhile
     assert.ok(await waitFor(() => countIn(path, 'flows') === 1));
     await sleep(100);

@@ -41,4 +41,18 @@ export class Coalescer<T> {
     if (this.#signatures.size >= this.#maxSignatures) this.#signatures.clear();
     this.#signatures.set(key, signature);
   }
+
+  /**
+   * Queues `value` in the slow lane even when it is new (unless the fast lane already carries the
+   * key): for rows whose loss in a crash costs nothing that cannot be relearned.
+   */
+  putSlow(key: string, value: T, signature: string): void {
+    if (this.fast.has(key)) {
+      this.fast.set(key, value);
+    } else {
+      this.slow.set(key, value);
+    }
+    if (this.#signatures.size >= this.#maxSignatures) this.#signatures.clear();
+    this.#signatures.set(key, signature);
+  }
 }

@@ -223,8 +223,12 @@ export class SqliteStore implements Store {
   putBaselineItem(item: BaselineItem): void {
     const key = item.device + '\u0000' + item.kind + '\u0000' + item.value;
     if (!this.#items.has(key) && !this.#roomForOther()) return;
-    // New items and state changes go with the next batch; count/lastSeen bumps with the slow lane.
-    this.#items.put(key, item, item.state + '|' + item.firstSeen);
+    // Alerted and accepted items go with the next batch (they decide what alerts); learned items,
+    // and count/lastSeen bumps, with the slow lane: a device that is still learning writes a new
+    // item for every new destination, and losing a minute of learning in a crash costs nothing
+    // (the next flow relearns it).
+    if (item.state === 'learned') this.#items.putSlow(key, item, item.state + '|' + item.firstSeen);
+    else this.#items.put(key, item, item.state + '|' + item.firstSeen);
     this.#queued();
   }
 
