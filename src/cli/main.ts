@@ -8,6 +8,7 @@ import { runDevices, DEVICES_HELP } from './commands/devices.js';
 import { runAlerts, ALERTS_HELP } from './commands/alerts.js';
 import { runBaseline, BASELINE_HELP } from './commands/baseline.js';
 import { runDoctor, DOCTOR_HELP } from './commands/doctor.js';
+import { runIntel, INTEL_HELP } from './commands/intel.js';
 import { isVigilError } from '../util/errors.js';
 
 const VERSION = '0.1.0';
@@ -22,6 +23,7 @@ Commands:
   alerts            list alerts (and 'alerts close ID' to mark them handled)
   baseline          what each device has learned ('baseline status'); 'baseline accept' marks
                     a deviation as normal
+  intel             threat-intelligence feeds: list, update, add, check VALUE
   doctor            check the sensor's placement, privileges, disk and clock
   analyze FILE...   read captures (pcap, pcapng, gzip, or - for stdin) and write Zeek-style logs;
                     with --db, replay them into the database as the live sensor would
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<
   devices: { help: DEVICES_HELP, run: runDevices },
   alerts: { help: ALERTS_HELP, run: runAlerts },
   baseline: { help: BASELINE_HELP, run: runBaseline },
+  intel: { help: INTEL_HELP, run: runIntel },
   doctor: { help: DOCTOR_HELP, run: runDoctor },
   analyze: { help: ANALYZE_HELP, run: runAnalyze },
 };

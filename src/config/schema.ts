@@ -49,6 +49,8 @@ export interface VigilConfig {
   intel: {
     /** Threat-intel matching on or off. */
     enabled: boolean;
+    /** Let `vigil run` download feed updates on their cadence (off: only `vigil intel update` and local files). */
+    update: boolean;
     /** Where feeds, their last good copies and state live; '' = `<dataDir>/intel`. */
     dir: string;
     /** Catalogue feeds turned off, by id (see `vigil intel list`). */
@@ -85,7 +87,7 @@ export const DEFAULTS: VigilConfig = {
     dnsRowsBurst: 600,
   },
   enrich: { geoDb: '', asnDb: '' },
-  intel: { enabled: true, dir: '', disabled: [], enable: [], abuseChKey: '', allow: [] },
+  intel: { enabled: true, update: true, dir: '', disabled: [], enable: [], abuseChKey: '', allow: [] },
   logs: { dir: '', format: 'zeek' },
 };
 
@@ -119,6 +121,7 @@ export const RULES: Record<string, Rule> = {
   'enrich.geoDb': { kind: 'string' },
   'enrich.asnDb': { kind: 'string' },
   'intel.enabled': { kind: 'boolean' },
+  'intel.update': { kind: 'boolean' },
   'intel.dir': { kind: 'string' },
   'intel.disabled': { kind: 'list', max: 1000 },
   'intel.enable': { kind: 'list', max: 1000 },

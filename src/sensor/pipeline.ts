@@ -18,6 +18,9 @@ import { Enricher } from '../enrich/enricher.js';
 import { Baselines } from '../baseline/baselines.js';
 import type { Direction, FlowRow, Store } from '../store/store.js';
 import type { VigilConfig } from '../config/schema.js';
+import { IntelMatcher } from '../intel/matcher.js';
+import type { AllowList } from '../intel/allow.js';
+import type { IntelLookup } from '../intel/types.js';
 
 export interface PipelineOptions {
   readonly config: VigilConfig;
@@ -29,6 +32,8 @@ export interface PipelineOptions {
   readonly engine?: Partial<EngineOptions>;
   /** Problems worth one log line (missing geo data, store trouble …). */
   readonly log?: (line: string) => void;
+  /** Threat intelligence: the current indicator set (swapped on updates) and the allow-list. */
+  readonly intel?: { readonly lookup: () => IntelLookup; readonly allow: AllowList } | null;
 }
 
 /** Seconds of packet time between persisting what the inventory and baselines changed. */
@@ -42,6 +47,7 @@ export class Pipeline implements RecordSink {
   readonly dnsNames: DnsNames;
   readonly enricher: Enricher;
   readonly baselines: Baselines;
+  readonly intel: IntelMatcher | null;
   readonly alerts: AlertManager;
   readonly store: Store | null;
   readonly #bus = new RecordBus();
@@ -82,14 +88,25 @@ export class Pipeline implements RecordSink {
     const inv = this.inventory;
     this.baselines = new Baselines(this.alerts, {
       learningDays: c.baseline.learningDays,
-      describe: (mac: string) => {
-        const d = inv.get(mac);
-        return d ? `${displayName(d)}${d.label || d.names.length ? ` (${mac})` : ''}` : mac;
-      },
+      describe: (mac: string) => describe(mac),
       counters: count,
     });
     if (this.store) this.baselines.load(this.store.baselineItems(), this.store.baselineProfiles());
+    const describe = (mac: string) => {
+      const d = inv.get(mac);
+      return d ? `${displayName(d)}${d.label || d.names.length ? ` (${mac})` : ''}` : mac;
+    };
+    this.intel = opts.intel
+      ? new IntelMatcher(this.alerts, {
+          lookup: opts.intel.lookup,
+          allow: opts.intel.allow,
+          deviceOf: (ip: string, mac: string) => inv.macForIp(ip) ?? (mac && !this.#gateways.has(mac) && inv.has(mac) ? mac : null),
+          describe,
+          counters: count,
+        })
+      : null;
     this.#bus.add(this.inventory).add(this.dnsNames);
+    if (this.intel) this.#bus.add(this.intel);
     for (const s of opts.sinks ?? []) this.#bus.add(s);
     this.#bus.add(this);
     this.engine = new Engine(createAnalyzers(), this.#bus, { maxFlows: c.engine.maxFlows, ...opts.engine });

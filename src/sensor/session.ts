@@ -10,6 +10,9 @@ import type { RecordSink } from '../logs/record-sink.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { AlertManager } from '../alert/manager.js';
 import { Pipeline } from './pipeline.js';
+import { IntelFeeds, intelDir } from '../intel/feeds.js';
+import { AllowList } from '../intel/allow.js';
+import type { IndicatorSet } from '../intel/indicator-set.js';
 
 export interface SessionOptions {
   readonly sinks?: readonly RecordSink[];
@@ -20,6 +23,8 @@ export interface SessionOptions {
 
 export interface Session {
   readonly pipeline: Pipeline;
+  /** The threat-intel feeds (null when `intel.enabled` is off); `vigil run` schedules their updates. */
+  readonly feeds: IntelFeeds | null;
   readonly store: Store;
   readonly dbPath: string;
   /** Finishes the pipeline (flushing flows) and closes the store. */
@@ -47,7 +52,24 @@ export function storeFor(
 export function openSession(config: VigilConfig, opts: SessionOptions = {}): Session {
   const log = opts.log ?? (() => {});
   const { store, path, recovered } = storeFor(config, log);
+  // Threat intelligence from the feeds' last good copies (no network here: `vigil run` schedules
+  // updates, and a new set is swapped in atomically).
+  let feeds: IntelFeeds | null = null;
+  let intel: { lookup: () => IndicatorSet; allow: AllowList } | null = null;
+  if (config.intel.enabled) {
+    feeds = new IntelFeeds({ dir: intelDir(config), config: config.intel, log: (l) => log(`intel: ${l}`) });
+    let set = feeds.load();
+    feeds.onSwap((s) => {
+      set = s;
+    });
+    const allow = new AllowList([...config.intel.allow, ...feeds.feedAllowList()]);
+    intel = { lookup: () => set, allow };
+    // An allow-list entry added since the last run also closes what is already stored.
+    const closed = allow.applyToStore(store, Date.now() / 1000);
+    if (closed > 0) log(`intel: ${closed} stored alert${closed === 1 ? '' : 's'} closed by the allow-list`);
+  }
   const pipeline = new Pipeline({
+    intel,
     config,
     store,
     ...(opts.sinks ? { sinks: opts.sinks } : {}),
@@ -71,6 +93,7 @@ export function openSession(config: VigilConfig, opts: SessionOptions = {}): Ses
   let closed = false;
   return {
     pipeline,
+    feeds,
     store,
     dbPath: path,
     close(): void {

@@ -90,3 +90,30 @@ test('analyze --db, then devices, alerts and baseline read the database', { time
   }
   assert.match(bad[1].stderr, /Unknown kind 'colour'/);
 });
+
+test('a feed added with vigil intel add is matched by the replay, and the allow-list closes the alert', { timeout: 120_000 }, (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'vigil-cli-intel-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  const list = join(d, 'my-c2.txt');
+  // 216.239.38.120 is the Google server android.pcap's phone talks to: listed here on purpose.
+  writeFileSync(list, '# my list\n216.239.38.120\n');
+  const conf = join(d, 'vigil.yaml');
+  writeFileSync(conf, `dataDir: ${d}\nintel:\n  update: false\n  disabled: [feodo, spamhaus-drop, spamhaus-drop-v6, tor-exits]\n`);
+  const add = vigil('intel', 'add', list, '--category', 'c2', '--name', 'my-c2', '--config', conf);
+  assert.equal(add.status, 0, add.stderr);
+  const ls = vigil('intel', 'list', '--json', '--config', conf);
+  assert.equal(ls.status, 0, ls.stderr);
+  const r = vigil('analyze', pcap('ndpi/android.pcap'), '--db', join(d, 'vigil.db'), '--config', conf, '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  const alerts = JSON.parse(vigil('alerts', '--config', conf, '--json', '--code', 'intel.').stdout) as StoredAlert[];
+  assert.ok(alerts.length >= 1, 'an intel alert was stored');
+  const hit = alerts.find((a) => a.device === '4c:6a:f6:9f:f6:27');
+  assert.ok(hit, `the phone is named as the device: ${JSON.stringify(alerts.map((a) => [a.device, a.summary]))}`);
+  assert.equal(hit.code, 'intel.c2');
+  assert.match(hit.summary, /216\.239\.38\.120/);
+  // The owner allow-lists it: the next start of the pipeline closes what is stored.
+  writeFileSync(conf, `dataDir: ${d}\nintel:\n  update: false\n  allow: [216.239.38.120]\n  disabled: [feodo, spamhaus-drop, spamhaus-drop-v6, tor-exits]\n`);
+  const again = vigil('analyze', pcap('ndpi/android.pcap'), '--db', join(d, 'vigil.db'), '--config', conf, '--quiet');
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal((JSON.parse(vigil('alerts', '--config', conf, '--json', '--code', 'intel.').stdout) as StoredAlert[]).length, 0, 'no open intel alert after allow-listing');
+});

@@ -102,7 +102,8 @@ test('vigil run on a LAN of namespaces: inventory and flows land in SQLite', { t
   // The sensor first, so that it sees every DHCP exchange.
   const db = join(dir, 'vigil.db');
   const cfg = join(dir, 'vigil.yaml');
-  writeFileSync(cfg, 'devices:\n  newDeviceGraceSeconds: 0\n');
+    // No feed downloads from a test (the network stays inside the namespaces).
+  writeFileSync(cfg, 'devices:\n  newDeviceGraceSeconds: 0\nintel:\n  update: false\n');
   const vigil = spawn('ip', ['netns', 'exec', LAN, process.execPath, CLI, 'run', '-i', 'br0', '--db', db, '--config', cfg, '--duration', '90'], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(vigil);
   let vout = '';

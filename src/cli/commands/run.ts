@@ -98,6 +98,9 @@ export async function runRun(args: string[]): Promise<number> {
   p.enricher.warm();
   loadOui();
   say(`capturing on ${source.name}${file ? `, settings from ${file}` : ''}; database ${session.dbPath}`);
+  // Feeds update on their own cadence (never faster than each provider asks); a failure keeps the
+  // last good copy. Off with intel.update: false (then only `vigil intel update` and local files).
+  const stopFeeds = session.feeds && config.intel.update ? session.feeds.schedule() : null;
   const timer = setInterval(() => {
     // Packets may stop (a quiet night): persistence and hours still move with the newest packet time.
     p.maintain(p.engine.now);
@@ -122,6 +125,7 @@ export async function runRun(args: string[]): Promise<number> {
     code = 1;
   } finally {
     clearInterval(timer);
+    stopFeeds?.();
     if (status) clearInterval(status);
     if (until) clearTimeout(until);
     process.off('SIGINT', onSignal);
