@@ -160,6 +160,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // Measured on the live-sensor bench: the (device, hour) index took a fifth of the pages
+    // written, because every device's current-hour row lands on a different index page. Queries by
+    // device scan the (hour, device) key from `since` instead; the table holds one row per device
+    // and hour, so the scan stays small.
+    name: 'drop the hourly (device, hour) index (SD-card budget)',
+    up: (db) => {
+      db.exec('DROP INDEX IF EXISTS hourly_device');
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
