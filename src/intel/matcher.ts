@@ -73,7 +73,7 @@ export interface IntelMatcherOptions {
   readonly maxRecent?: number;
   /** DNS answers looked at per record (default 16). */
   readonly maxAnswers?: number;
-  /** Recent address and name lookups remembered, each (default 8,192; cleared when full). */
+  /** Recent name lookups remembered (default 8,192; cleared when full). */
   readonly memoSize?: number;
   /** Every hit after the allow-list, before aggregation (tests, an intel.log writer). */
   readonly onSighting?: (s: IntelSighting) => void;
@@ -95,7 +95,7 @@ export interface IntelMatcherStats {
   ownAddressListed: number;
   /** Remembered keys forgotten at the cap. */
   recentEvicted: number;
-  /** Address and name lookups answered from the recent-lookup memo. */
+  /** Name lookups answered from the recent-lookup memo. */
   memoHits: number;
 }
 
@@ -176,12 +176,12 @@ export class IntelMatcher implements RecordSink {
   readonly #recentIn = new Map<string, Map<string, number>>();
   #recentSize = 0;
   /**
-   * Recent lookups, per kind. Traffic repeats itself (every device resolves the same names, flows
-   * go back to the same servers, the SNI is the name just looked up), and one probe of a small
-   * map beats the set's walk (a name costs a probe per parent domain in a map of a million). Valid
-   * for one set only: cleared on a swap, and when full (bounded, no LRU bookkeeping per lookup).
+   * Recent name lookups. Names repeat (every device resolves the same names, the SNI is the name
+   * just looked up), and one probe of a small map beats the set's walk (a probe per parent domain
+   * in a map of a million). Addresses are not memoised: the set's typed hash tables answer faster
+   * than a string-keyed map (measured). Valid for one set only: cleared on a swap, and when full
+   * (bounded, no LRU bookkeeping per lookup).
    */
-  readonly #ipMemo = new Map<string, readonly Indicator[]>();
   readonly #nameMemo = new Map<string, readonly Indicator[]>();
   #memoSet: IntelLookup | null = null;
   readonly #memoSize: number;
@@ -223,11 +223,11 @@ export class IntelMatcher implements RecordSink {
     if (set.size === 0) return;
     this.#stats.records++;
     if (!r.localResp) {
-      const toResp = this.#ip(set, r.respH);
+      const toResp = set.matchIp(r.respH);
       if (toResp.length > 0) this.#connHit(r, false, toResp);
     }
     if (!r.localOrig) {
-      const fromOrig = this.#ip(set, r.origH);
+      const fromOrig = set.matchIp(r.origH);
       if (fromOrig.length > 0) this.#connHit(r, true, fromOrig);
     }
   }
@@ -285,7 +285,7 @@ export class IntelMatcher implements RecordSink {
       if (typeof a !== 'string' || a === '' || a.indexOf(' ') >= 0) continue;
       const isIp = parseIp(a, WORDS) !== 0;
       if (!isIp && a.indexOf('.') < 0) continue;
-      const hits = isIp ? this.#ip(set, a) : this.#name(set, a);
+      const hits = isIp ? set.matchIp(a) : this.#name(set, a);
       if (hits.length === 0) continue;
       const o = this.#obs(ts, c, c.proto);
       o.query = query;
@@ -297,7 +297,7 @@ export class IntelMatcher implements RecordSink {
     const sni = typeof f.server_name === 'string' ? f.server_name : '';
     if (sni !== '') {
       const host = sni.toLowerCase();
-      const hits = parseIp(host, WORDS) !== 0 ? this.#ip(set, host) : this.#name(set, host);
+      const hits = parseIp(host, WORDS) !== 0 ? set.matchIp(host) : this.#name(set, host);
       if (hits.length > 0) this.#hit(this.#obs(ts, c, 'tcp'), 'ssl.sni', host, hits);
     }
     if (typeof f.ja3 === 'string') {
@@ -339,23 +339,9 @@ export class IntelMatcher implements RecordSink {
     const set = this.#lookup();
     if (set !== this.#memoSet) {
       this.#memoSet = set;
-      this.#ipMemo.clear();
       this.#nameMemo.clear();
     }
     return set;
-  }
-
-  #ip(set: IntelLookup, ip: string): readonly Indicator[] {
-    const m = this.#ipMemo;
-    let r = m.get(ip);
-    if (r !== undefined) {
-      this.#stats.memoHits++;
-      return r;
-    }
-    r = set.matchIp(ip);
-    if (m.size >= this.#memoSize) m.clear();
-    if (this.#memoSize > 0) m.set(ip, r);
-    return r;
   }
 
   #name(set: IntelLookup, name: string): readonly Indicator[] {

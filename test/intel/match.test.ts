@@ -269,13 +269,14 @@ test('the set is swappable: each record asks for the current one', () => {
   current = setOf();
   m.conn(conn({ respH: C2 }));
   assert.equal(alerts.length, 1);
-  // Repeated lookups come from the memo, which a swap empties: the new set answers at once.
-  m.conn(conn({ ts: T0 + 100, respH: C2 }));
+  // Repeated name lookups come from the memo, which a swap empties: the new set answers at once.
+  rec(m, 'dns', { query: 'cnc.mirai.ao' }, {}, T0 + 100);
+  rec(m, 'dns', { query: 'cnc.mirai.ao' }, {}, T0 + 200);
   assert.equal(m.stats().memoHits, 1);
-  assert.equal(alerts.length, 2);
-  current = setOf(FEEDS.filter((i) => i.value !== C2));
-  m.conn(conn({ ts: T0 + 200, respH: C2 }));
-  assert.equal(alerts.length, 2, 'the C2 is no longer listed: the memo did not answer for the old set');
+  assert.equal(alerts.length, 3);
+  current = setOf(FEEDS.filter((i) => i.value !== 'mirai.ao'));
+  rec(m, 'dns', { query: 'cnc.mirai.ao' }, {}, T0 + 300);
+  assert.equal(alerts.length, 3, 'mirai.ao is no longer listed: the memo did not answer for the old set');
   assert.equal(m.stats().memoHits, 1);
 });
 
