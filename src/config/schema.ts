@@ -73,7 +73,9 @@ export const DEFAULTS: VigilConfig = {
   dataDir: './data',
   db: '',
   capture: { interface: 'auto', bpf: '', snaplen: 262144, helper: 'tcpdump', helperPath: '' },
-  engine: { maxFlows: 262144 },
+  // Half the engine's own default (which `vigil analyze` without --db keeps): as ntopng's default
+  // flow cap, far above a home network's concurrent connections, and 30-40 MB less on a Pi.
+  engine: { maxFlows: 131072 },
   devices: { max: 2048, newDeviceGraceSeconds: 3600 },
   baseline: { learningDays: 7 },
   store: {
