@@ -25,6 +25,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_FLOWS, defaultFlowsFile, makeFlows } from './make-flows.js';
 import { formatProfile, summarizeProfile, type ProfileEntry } from './profile-summary.js';
 import { benchStore, formatStoreBench, type BenchStoreResult } from './store.js';
+import { benchIntel, formatIntelBench, type BenchIntelResult } from './intel.js';
+import { benchIntelEngine, formatIntelEngineBench, type BenchIntelEngineResult } from './intel-engine.js';
 import {
   benchReplay, formatReplay, replayMarkdown, replayPrerequisites, updateDocBlock, REPLAY_DOC_BEGIN, REPLAY_DOC_END, SENSOR_TARGETS,
   type ReplayResult,
@@ -65,7 +67,7 @@ const REFERENCE_PPS: Record<string, number> = { 'tshark-fields': 43_500, tcpdump
 
 // ---- tools -----------------------------------------------------------------------------------
 
-const TOOL_ORDER = ['vigil', 'vigil-nologs', 'walk', 'tshark-fields', 'tcpdump', 'flows', 'store', 'sensor'] as const;
+const TOOL_ORDER = ['vigil', 'vigil-nologs', 'walk', 'tshark-fields', 'tcpdump', 'flows', 'store', 'intel', 'sensor'] as const;
 type Tool = (typeof TOOL_ORDER)[number];
 /** Tools timed on each capture file; the others are runs of their own. */
 const FILE_TOOLS: ReadonlySet<Tool> = new Set(['vigil', 'vigil-nologs', 'walk', 'tshark-fields', 'tcpdump']);
@@ -80,6 +82,7 @@ const ALIASES: Record<string, Tool[]> = {
   tcpdump: ['tcpdump'],
   flows: ['flows'],
   store: ['store'],
+  intel: ['intel'],
   sensor: ['sensor'],
   live: ['sensor'],
   peers: ['tshark-fields', 'tcpdump'],
@@ -93,6 +96,7 @@ const LABEL: Record<Tool, string> = {
   tcpdump: 'tcpdump -nn -r',
   flows: 'flows',
   store: 'store (SQLite writer)',
+  intel: 'intel (1 M indicators: load, memory, engine packets/s with them)',
   sensor: 'sensor (vigil run under tcpreplay)',
 };
 const TSHARK_FIELDS = [
@@ -826,11 +830,12 @@ async function main(argv: string[]): Promise<number> {
   let prof: Profile | null = null;
   let profLogs: Profile | null = null;
   let store: BenchStoreResult | null = null;
+  let intel: { load: BenchIntelResult; engine: BenchIntelEngineResult } | null = null;
   let sensor: ReplayResult | null = null;
   try {
     if (needCaptures) ensureInputs(o.smallOnly);
     // The store takes its flow rate from bench-small; the sensor replays it.
-    else if (o.tools.has('store') || o.tools.has('sensor')) ensureInputs(true);
+    else if (o.tools.has('store') || o.tools.has('sensor') || o.tools.has('intel')) ensureInputs(true);
     const manifest = manifestPackets();
     const files = needCaptures ? (o.smallOnly ? ['bench-small.pcap'] : ['bench-small.pcap', 'bench-large.pcap']) : [];
     for (const name of files) {
@@ -886,6 +891,19 @@ async function main(argv: string[]): Promise<number> {
       store = await benchStore({ capture: small, pps: o.sensorPps, seconds: o.storeSeconds, log: (l) => say(`  ${l}`) });
       if (!o.json) process.stdout.write('\nstore (bench/store.ts):\n' + formatStoreBench(store).replace(/^/gm, '  ') + '\n');
     }
+    if (o.tools.has('intel')) {
+      // Issue 4: 1 M mixed indicators load in < 5 s and < 150 MB; the engine with them loaded and
+      // matched is at most 10 % slower (bench/intel.ts, bench/intel-engine.ts).
+      say('intel: 1,000,000 generated indicators: parse + build time, memory, lookups (bench/intel.ts)');
+      waitQuiet();
+      const load = await benchIntel({});
+      if (!o.json) process.stdout.write('\nintel (bench/intel.ts):\n' + formatIntelBench(load).replace(/^/gm, '  ') + '\n');
+      say('intel: bench-small through the engine without and with the matcher and 1 M indicators (bench/intel-engine.ts)');
+      waitQuiet();
+      const engine = await benchIntelEngine({ pcap: small });
+      if (!o.json) process.stdout.write('\nintel engine (bench/intel-engine.ts):\n' + formatIntelEngineBench(engine).replace(/^/gm, '  ') + '\n');
+      intel = { load, engine };
+    }
     if (o.tools.has('sensor')) {
       say(`sensor: ${o.sensorMinutes} min of bench-small at ${int(o.sensorPps)} packets/s into vigil run (bench/replay.ts)`);
       waitQuiet();
@@ -919,7 +937,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv.filter((a, i) => !['--update-doc', '--markdown', '--json', '--save'].includes(a) && argv[i - 1] !== '--save'),
     machine: mach, benchDir: BENCH_DIR, gnuTime: haveGnuTime, minutes, files: reports,
     largeOverSmallPerPacket: perPacket, flows, profile: prof, profileLogs: profLogs, targets: TARGETS, checks: cks,
-    store, sensor,
+    store, sensor, intel,
   };
   if (o.save) writeFileSync(o.save, JSON.stringify(result, null, 2) + '\n');
   if (o.json) {
@@ -1023,6 +1041,7 @@ interface BenchResult {
   /** Issue 3: the store bench and the live sensor run (absent in results saved before them). */
   store?: BenchStoreResult | null;
   sensor?: ReplayResult | null;
+  intel?: { load: BenchIntelResult; engine: BenchIntelEngineResult } | null;
 }
 
 function markdown(r: BenchResult): string {
