@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 # Heap flags: see src/sensor/runtime.ts (SENSOR_NODE_FLAGS; a test keeps the copies in sync).
-RUN=(node --max-old-space-size=160 --max-semi-space-size=8 dist/src/cli/main.js run "$@")
+RUN=(node --max-old-space-size=128 --max-semi-space-size=8 dist/src/cli/main.js run "$@")
 
 if [ "$(id -u)" -eq 0 ]; then
   # A root shell (a container, a CI machine): capture works as is; Vigil prints a warning, and
