@@ -37,14 +37,16 @@ export interface VigilConfig {
   db: string;
   capture: CaptureConfig;
   engine: { maxFlows: number };
-  devices: { max: number; newDeviceGraceSeconds: number };
-  baseline: { learningDays: number };
+  devices: { max: number; newDeviceGraceSeconds: number; maxAddresses: number; maxNames: number };
+  baseline: { learningDays: number; maxItemsPerDevice: number; maxItems: number };
   store: StoreConfig;
   enrich: {
     /** Your own MMDB for countries (GeoLite2-Country/City); '' = the bundled DB-IP/whois data. */
     geoDb: string;
     /** Your own ASN MMDB (GeoLite2-ASN); '' = the bundled ip-location-db ASN data. */
     asnDb: string;
+    /** Names remembered from DNS answers (address → the name each device resolved). */
+    dnsNamesMax: number;
   };
   intel: {
     /** Threat-intel matching on or off. */
@@ -61,6 +63,12 @@ export interface VigilConfig {
     abuseChKey: string;
     /** Addresses, networks and domains never alerted on (also closes stored alerts about them). */
     allow: string[];
+    /** Indicators kept over all feeds; the rest are counted as dropped. */
+    maxIndicators: number;
+    /** Largest feed download accepted (MB); a bigger body is cut off and the last good copy kept. */
+    maxFeedMB: number;
+    /** Seconds a feed download may take. */
+    timeoutSeconds: number;
   };
   logs: {
     /** Also write Zeek-style logs to this directory; '' = none. */
@@ -76,8 +84,8 @@ export const DEFAULTS: VigilConfig = {
   // Half the engine's own default (which `vigil analyze` without --db keeps): as ntopng's default
   // flow cap, far above a home network's concurrent connections, and 30-40 MB less on a Pi.
   engine: { maxFlows: 131072 },
-  devices: { max: 2048, newDeviceGraceSeconds: 3600 },
-  baseline: { learningDays: 7 },
+  devices: { max: 2048, newDeviceGraceSeconds: 3600, maxAddresses: 16, maxNames: 16 },
+  baseline: { learningDays: 7, maxItemsPerDevice: 256, maxItems: 100_000 },
   store: {
     flowsDays: 30,
     dnsDays: 30,
@@ -88,8 +96,8 @@ export const DEFAULTS: VigilConfig = {
     dnsRowsPerSecond: 4,
     dnsRowsBurst: 600,
   },
-  enrich: { geoDb: '', asnDb: '' },
-  intel: { enabled: true, update: true, dir: '', disabled: [], enable: [], abuseChKey: '', allow: [] },
+  enrich: { geoDb: '', asnDb: '', dnsNamesMax: 32768 },
+  intel: { enabled: true, update: true, dir: '', disabled: [], enable: [], abuseChKey: '', allow: [], maxIndicators: 4_000_000, maxFeedMB: 64, timeoutSeconds: 60 },
   logs: { dir: '', format: 'zeek' },
 };
 
@@ -111,7 +119,11 @@ export const RULES: Record<string, Rule> = {
   'engine.maxFlows': { kind: 'number', min: 1024, max: 16_777_216, integer: true },
   'devices.max': { kind: 'number', min: 1, max: 1_000_000, integer: true },
   'devices.newDeviceGraceSeconds': { kind: 'number', min: 0, max: 365 * 86400 },
+  'devices.maxAddresses': { kind: 'number', min: 1, max: 1024, integer: true },
+  'devices.maxNames': { kind: 'number', min: 1, max: 1024, integer: true },
   'baseline.learningDays': { kind: 'number', min: 0, max: 365 },
+  'baseline.maxItemsPerDevice': { kind: 'number', min: 1, max: 100_000, integer: true },
+  'baseline.maxItems': { kind: 'number', min: 1, max: 10_000_000, integer: true },
   'store.flowsDays': { kind: 'number', min: 0, max: 3650 },
   'store.dnsDays': { kind: 'number', min: 0, max: 3650 },
   'store.alertsDays': { kind: 'number', min: 1, max: 3650 },
@@ -122,6 +134,7 @@ export const RULES: Record<string, Rule> = {
   'store.dnsRowsBurst': { kind: 'number', min: 0, max: 100_000_000 },
   'enrich.geoDb': { kind: 'string' },
   'enrich.asnDb': { kind: 'string' },
+  'enrich.dnsNamesMax': { kind: 'number', min: 16, max: 10_000_000, integer: true },
   'intel.enabled': { kind: 'boolean' },
   'intel.update': { kind: 'boolean' },
   'intel.dir': { kind: 'string' },
@@ -129,6 +142,9 @@ export const RULES: Record<string, Rule> = {
   'intel.enable': { kind: 'list', max: 1000 },
   'intel.abuseChKey': { kind: 'string' },
   'intel.allow': { kind: 'list', max: 100_000 },
+  'intel.maxIndicators': { kind: 'number', min: 1, max: 50_000_000, integer: true },
+  'intel.maxFeedMB': { kind: 'number', min: 1, max: 4096 },
+  'intel.timeoutSeconds': { kind: 'number', min: 1, max: 3600 },
   'logs.dir': { kind: 'string' },
   'logs.format': { kind: 'string', choices: ['zeek', 'ecs'] },
 };

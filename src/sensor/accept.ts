@@ -28,6 +28,8 @@ export function loadBaselines(store: Store, config: VigilConfig): Baselines {
   const b = new Baselines(new AlertList(), {
     learningDays: config.baseline.learningDays,
     maxDevices: config.devices.max,
+    maxItemsPerDevice: config.baseline.maxItemsPerDevice,
+    maxItemsTotal: config.baseline.maxItems,
     describe: (mac) => names.get(mac) ?? mac,
   });
   b.load(store.baselineItems(), store.baselineProfiles());

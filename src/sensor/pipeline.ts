@@ -74,11 +74,13 @@ export class Pipeline implements RecordSink {
     this.inventory = new DeviceInventory(this.alerts, {
       maxDevices: c.devices.max,
       newDeviceGraceSeconds: c.devices.newDeviceGraceSeconds,
+      maxAddressesPerDevice: c.devices.maxAddresses,
+      maxNamesPerDevice: c.devices.maxNames,
       ...(Number.isFinite(startedAt) ? { startedAt } : {}),
       counters: count,
     });
     this.inventory.load(known);
-    this.dnsNames = new DnsNames({ counters: count });
+    this.dnsNames = new DnsNames({ maxEntries: c.enrich.dnsNamesMax, counters: count });
     this.enricher = new Enricher({
       ...(c.enrich.geoDb ? { geoPath: c.enrich.geoDb } : {}),
       ...(c.enrich.asnDb ? { asnPath: c.enrich.asnDb } : {}),
@@ -88,6 +90,9 @@ export class Pipeline implements RecordSink {
     const inv = this.inventory;
     this.baselines = new Baselines(this.alerts, {
       learningDays: c.baseline.learningDays,
+      maxDevices: c.devices.max,
+      maxItemsPerDevice: c.baseline.maxItemsPerDevice,
+      maxItemsTotal: c.baseline.maxItems,
       describe: (mac: string) => describe(mac),
       counters: count,
     });

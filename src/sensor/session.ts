@@ -57,7 +57,14 @@ export function openSession(config: VigilConfig, opts: SessionOptions = {}): Ses
   let feeds: IntelFeeds | null = null;
   let intel: { lookup: () => IndicatorSet; allow: AllowList } | null = null;
   if (config.intel.enabled) {
-    feeds = new IntelFeeds({ dir: intelDir(config), config: config.intel, log: (l) => log(`intel: ${l}`) });
+    feeds = new IntelFeeds({
+      dir: intelDir(config),
+      config: config.intel,
+      log: (l) => log(`intel: ${l}`),
+      maxIndicators: config.intel.maxIndicators,
+      maxBytes: config.intel.maxFeedMB * 1024 * 1024,
+      timeoutMs: config.intel.timeoutSeconds * 1000,
+    });
     let set = feeds.load();
     feeds.onSwap((s) => {
       set = s;

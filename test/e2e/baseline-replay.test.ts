@@ -32,7 +32,7 @@ const config: VigilConfig = {
   ...DEFAULTS,
   db,
   devices: { ...DEFAULTS.devices, newDeviceGraceSeconds: 0 },
-  baseline: { learningDays: 7 },
+  baseline: { ...DEFAULTS.baseline, learningDays: 7 },
 };
 
 async function replay(frames: Frame[], name: string): Promise<StoredAlert[]> {
