@@ -19,6 +19,16 @@ export function toText(input: FeedInput): string {
   return toBytes(input).toString('utf8');
 }
 
+/** The feed as one JSON document (STIX bundle, MISP event), or undefined after counting it as malformed. */
+export function jsonDocument(input: FeedInput, bad: (why: string) => void): unknown {
+  try {
+    return JSON.parse(toText(input)) as unknown;
+  } catch (err) {
+    bad('not JSON: ' + (err instanceof Error ? err.message : ''));
+    return undefined;
+  }
+}
+
 /**
  * Calls `fn` with each line (without `\r\n` / `\n`, a leading BOM removed) and its 1-based number.
  * Returning `false` from `fn` stops the walk.

@@ -14,19 +14,14 @@
  */
 import type { Severity } from '../../alert/alert.js';
 import type { Emitter } from './emit.js';
-import { toText, type FeedInput } from './lines.js';
+import { jsonDocument, toText, type FeedInput } from './lines.js';
 
 const MAX_EVENTS = 100_000;
 const LEVELS: Readonly<Record<string, Severity>> = { '1': 'high', '2': 'medium', '3': 'low' };
 
 export function parseMisp(input: FeedInput, e: Emitter): void {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(toText(input));
-  } catch (err) {
-    e.bad('not JSON: ' + (err instanceof Error ? err.message : ''));
-    return;
-  }
+  const doc = jsonDocument(input, (why) => e.bad(why));
+  if (doc === undefined) return;
   const events = eventsOf(doc);
   if (events !== null) {
     for (const ev of events) event(ev, e);

@@ -21,20 +21,15 @@
  */
 import type { Emitter } from './emit.js';
 import { canonicalAny } from './emit.js';
-import { toText, type FeedInput } from './lines.js';
+import { jsonDocument, type FeedInput } from './lines.js';
 
 const MAX_PATTERN = 65536;
 const MAX_DEPTH = 64;
 const MAX_BRANCHES = 10000;
 
 export function parseStix(input: FeedInput, e: Emitter): void {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(toText(input));
-  } catch (err) {
-    e.bad('not JSON: ' + (err instanceof Error ? err.message : ''));
-    return;
-  }
+  const doc = jsonDocument(input, (why) => e.bad(why));
+  if (doc === undefined) return;
   let objects: unknown[];
   if (Array.isArray(doc)) objects = doc;
   else if (isObj(doc) && Array.isArray(doc.objects)) objects = doc.objects;

@@ -3,28 +3,19 @@
  * is on, when it is next due and how healthy it is. Pure functions of (catalogue, feeds.json,
  * config, metadata, now): the CLI and the sensor see the same answers.
  */
-import type { Severity } from '../../alert/alert.js';
 import type { VigilConfig } from '../../config/schema.js';
-import { CATALOGUE, type CatalogueFeed, type KeyUse } from '../catalogue.js';
-import type { FeedFormat, IntelCategory } from '../types.js';
+import { CATALOGUE, type CatalogueFeed } from '../catalogue.js';
 import type { FeedMeta, UserFeed } from './state.js';
 
-export interface FeedSpec {
+/** What a feed is and how it is fetched: the catalogue's own fields, for user feeds too. */
+export interface FeedSpec
+  extends Pick<CatalogueFeed, 'format' | 'category' | 'severity' | 'everySeconds' | 'minEverySeconds' | 'key' | 'keyInQuery' | 'keyHosts'> {
   readonly id: string;
   readonly name: string;
   readonly origin: 'catalogue' | 'user';
   readonly kind: 'http' | 'file';
   /** http(s) URLs (primary first, then mirrors) or one absolute file path. */
   readonly sources: readonly string[];
-  readonly format: FeedFormat;
-  readonly category: IntelCategory;
-  readonly severity: Severity;
-  readonly everySeconds: number;
-  readonly minEverySeconds: number;
-  readonly key: KeyUse;
-  readonly keyInQuery: boolean;
-  /** Hosts the key may go to (see CatalogueFeed.keyHosts). */
-  readonly keyHosts?: readonly string[];
   readonly what: string;
   readonly licence: string;
   readonly reference: string;
