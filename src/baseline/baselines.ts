@@ -462,6 +462,15 @@ export class Baselines {
     });
   }
 
+  /**
+   * True while `device` is still learning at packet time `ts` (also when it has no baseline yet:
+   * a device never seen before has learned nothing). Cheap: detectors ask it per suspicious event.
+   */
+  isLearning(device: string, ts: number): boolean {
+    const dev = this.#devices.get(device);
+    return dev === undefined || dev.firstSeen === Infinity || ts < this.#learningUntil(dev);
+  }
+
   // ---- internals --------------------------------------------------------------------------------
 
   #learningUntil(dev: DeviceState): number {

@@ -4,6 +4,7 @@
  * optional. A key that is not listed here is an error (a typo must not silently fall back to a
  * default), and so is a value of the wrong type or out of range.
  */
+import { DETECT_DEFAULTS, DETECT_RULES, type DetectConfig } from './detect.js';
 
 export interface CaptureConfig {
   /** Interface to capture on; `auto` = the interface of the default route. */
@@ -70,6 +71,7 @@ export interface VigilConfig {
     /** Seconds a feed download may take. */
     timeoutSeconds: number;
   };
+  detect: DetectConfig;
   logs: {
     /** Also write Zeek-style logs to this directory; '' = none. */
     dir: string;
@@ -98,6 +100,7 @@ export const DEFAULTS: VigilConfig = {
   },
   enrich: { geoDb: '', asnDb: '', dnsNamesMax: 32768 },
   intel: { enabled: true, update: true, dir: '', disabled: [], enable: [], abuseChKey: '', allow: [], maxIndicators: 4_000_000, maxFeedMB: 64, timeoutSeconds: 60 },
+  detect: DETECT_DEFAULTS,
   logs: { dir: '', format: 'zeek' },
 };
 
@@ -145,6 +148,7 @@ export const RULES: Record<string, Rule> = {
   'intel.maxIndicators': { kind: 'number', min: 1, max: 50_000_000, integer: true },
   'intel.maxFeedMB': { kind: 'number', min: 1, max: 4096 },
   'intel.timeoutSeconds': { kind: 'number', min: 1, max: 3600 },
+  ...DETECT_RULES,
   'logs.dir': { kind: 'string' },
   'logs.format': { kind: 'string', choices: ['zeek', 'ecs'] },
 };

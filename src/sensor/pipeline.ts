@@ -21,6 +21,10 @@ import type { VigilConfig } from '../config/schema.js';
 import { IntelMatcher } from '../intel/matcher.js';
 import type { AllowList } from '../intel/allow.js';
 import type { IntelLookup } from '../intel/types.js';
+import { DetectorHub } from '../detect/hub.js';
+import { createDetectors } from '../detect/registry.js';
+import type { DetectContext } from '../detect/detector.js';
+import { AddrKind, addrKind } from '../device/ip.js';
 
 export interface PipelineOptions {
   readonly config: VigilConfig;
@@ -49,6 +53,7 @@ export class Pipeline implements RecordSink {
   readonly baselines: Baselines;
   readonly intel: IntelMatcher | null;
   readonly alerts: AlertManager;
+  readonly detect: DetectorHub;
   readonly store: Store | null;
   readonly #bus = new RecordBus();
   readonly #counters = new Map<string, number>();
@@ -110,10 +115,24 @@ export class Pipeline implements RecordSink {
           counters: count,
         })
       : null;
+    const intelLookup = opts.intel?.lookup ?? null;
+    const ctx: DetectContext = {
+      raise: (a: Alert) => this.alerts.raise(a),
+      deviceOf: (ip: string, mac: string) => this.#deviceOf(ip, mac, addrKind(ip) === AddrKind.Local),
+      describe: (mac: string | null, ip: string) => (mac !== null ? describe(mac) : `the device at ${ip}`),
+      isGateway: (mac: string) => this.#gateways.has(mac),
+      intel: () => (intelLookup ? intelLookup() : null),
+      baselines: this.baselines,
+      learning: (mac: string, ts: number) => this.baselines.isLearning(mac, ts),
+      count,
+    };
+    this.detect = new DetectorHub(createDetectors(c.detect, ctx));
     this.#bus.add(this.inventory).add(this.dnsNames);
     if (this.intel) this.#bus.add(this.intel);
     for (const s of opts.sinks ?? []) this.#bus.add(s);
     this.#bus.add(this);
+    // After the pipeline's own subscription: a flow's gateway MAC is known before detectors see it.
+    if (this.detect.detectors.length > 0) this.#bus.add(this.detect);
     this.engine = new Engine(createAnalyzers(), this.#bus, { maxFlows: c.engine.maxFlows, ...opts.engine });
   }
 
@@ -232,6 +251,7 @@ export class Pipeline implements RecordSink {
   maintain(now: number = this.engine.now, all = false): void {
     this.#nextPersist = now + PERSIST_EVERY;
     this.baselines.tick(now);
+    this.detect.tick(now);
     const store = this.store;
     if (!store) {
       this.inventory.drainDirty();
@@ -255,6 +275,7 @@ export class Pipeline implements RecordSink {
   /** End of input: flush flows, persist everything, commit. */
   finish(): void {
     this.engine.finish();
+    this.detect.finish(this.engine.now);
     // New devices wait a little for their names before their alert; at end of input, no more come.
     this.inventory.flush();
     this.maintain(this.engine.now, true);

@@ -10,18 +10,26 @@ import { LogDirectory, type LogFormat } from '../../logs/log-dir.js';
 import { NULL_SINK, type RecordSink } from '../../logs/record-sink.js';
 import { VigilError, isVigilError } from '../../util/errors.js';
 import type { ProgressListener } from '../../capture/source.js';
+import { Pipeline } from '../../sensor/pipeline.js';
+import { AlertManager } from '../../alert/manager.js';
+import { AlertDigest, type DigestEntry } from '../../alert/digest.js';
+import { SEVERITIES } from '../../alert/alert.js';
 
 export const ANALYZE_HELP = `Usage: vigil analyze FILE... [options]
 
 Reads pcap or pcapng captures (gzip-compressed or not; '-' reads standard input, as in
 'tcpdump -w - | vigil analyze -') through the full engine and writes one log per record type
-(conn, dns, dhcp, ssl, http, ssh, arp, weird ...) into the output directory.
+(conn, dns, dhcp, ssl, http, ssh, arp, weird ...) into the output directory, and
+runs the detectors (scans, brute force, Mirai-style propagation, floods, beaconing,
+DNS tunnelling, exfiltration, ARP spoofing, rogue DHCP, cleartext logins, Tor, ICS
+writes): their alerts go to alerts.log and the summary, one line per alert.
 
 Options:
   -o, --output DIR     where logs go (default: current directory)
   --format FMT         zeek: Zeek-style JSON lines, <log>.log (default)
                        ecs:  Elastic Common Schema NDJSON, <log>.ndjson
   --no-logs            decode and track flows but write no logs (for timing)
+  --no-detect          run the packet engine alone: no device inventory, no detectors
   --db FILE            also replay into this database, as the live sensor would: devices,
                        flows, baselines and alerts (logs then go only where -o says)
   --config FILE        settings file (see docs/CONFIG.md); used with --db
@@ -44,6 +52,7 @@ export async function runAnalyze(args: string[]): Promise<number> {
         output: { type: 'string', short: 'o' },
         format: { type: 'string' },
         'no-logs': { type: 'boolean' },
+        'no-detect': { type: 'boolean' },
         'max-flows': { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -81,15 +90,20 @@ export async function runAnalyze(args: string[]): Promise<number> {
   const logs = values['no-logs'] ? null : new LogDirectory(values.output ?? '.', format);
   const sink: RecordSink = logs ?? NULL_SINK;
   const showProgress = !values.quiet && !values.json && process.stderr.isTTY === true;
+  const engine = {
+    ...(maxFlows !== undefined ? { maxFlows } : {}),
+    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+  };
   let summary: AnalyzeSummary;
+  let alerts: DigestEntry[] | null = null;
   try {
-    summary = await analyze(positionals, sink, {
-      engine: {
-        ...(maxFlows !== undefined ? { maxFlows } : {}),
-        ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
-      },
-      progress: showProgress ? progressBar : undefined,
-    });
+    if (values['no-detect']) {
+      summary = await analyze(positionals, sink, { engine, progress: showProgress ? progressBar : undefined });
+    } else {
+      const r = await analyzeWithDetectors(positionals, logs, values.config, engine, showProgress ? progressBar : undefined);
+      summary = r.summary;
+      alerts = r.alerts;
+    }
   } catch (e) {
     if (showProgress) process.stderr.write('\n');
     if (isVigilError(e)) {
@@ -105,11 +119,67 @@ export async function runAnalyze(args: string[]): Promise<number> {
     if (f.problem) process.stderr.write(`vigil analyze: warning: ${f.name}: ${f.problem}; everything before that point was analyzed.\n`);
   }
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...summary, logs: logs ? Object.fromEntries(logs.counts()) : {} }, null, 2) + '\n');
+    const out = { ...summary, logs: logs ? Object.fromEntries(logs.counts()) : {}, ...(alerts ? { alerts } : {}) };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } else if (!values.quiet) {
     process.stdout.write(formatSummary(summary, logs));
+    if (alerts) process.stdout.write(formatAlerts(alerts));
   }
   return 0;
+}
+
+/**
+ * The sensor's pipeline without a database: device inventory, detectors (and the rest of the
+ * pipeline) over the captures; alerts aggregated by key, written to alerts.log when logs are on.
+ */
+async function analyzeWithDetectors(
+  paths: string[],
+  logs: LogDirectory | null,
+  configFile: string | undefined,
+  engine: { maxFlows?: number; seed?: number },
+  progress: ((file: string) => ProgressListener) | undefined,
+): Promise<{ summary: AnalyzeSummary; alerts: DigestEntry[] }> {
+  const { config } = loadConfig(configFile);
+  const digest = new AlertDigest();
+  const manager = new AlertManager().toStore((a) => digest.add(a));
+  const pipeline = new Pipeline({
+    config,
+    store: null,
+    alerts: manager,
+    ...(logs ? { sinks: [logs] } : {}),
+    // As the bare engine: analyze keeps more live flows than the sensor's default.
+    engine: { maxFlows: 262_144, ...engine },
+    log: (line) => process.stderr.write(`vigil analyze: ${line}\n`),
+  });
+  const started = process.hrtime.bigint();
+  const files = await feed(pipeline.engine, paths, progress);
+  pipeline.finish();
+  const summary = summarize(pipeline.engine, files, Number(process.hrtime.bigint() - started) / 1e9);
+  const alerts = digest.entries();
+  if (logs) {
+    for (const a of alerts) {
+      logs.record('alerts', a.ts, null, {
+        last: a.last, count: a.count, code: a.code, severity: a.severity, device: a.device ?? undefined,
+        summary: a.summary, evidence: a.evidence, key: a.key,
+      });
+    }
+  }
+  return { summary, alerts };
+}
+
+/** One line per alert, most severe first: what a person reads after `vigil analyze`. */
+export function formatAlerts(alerts: readonly DigestEntry[]): string {
+  if (alerts.length === 0) return 'alerts    none\n';
+  const bySev = new Map<string, number>();
+  for (const a of alerts) bySev.set(a.severity, (bySev.get(a.severity) ?? 0) + 1);
+  const order = [...SEVERITIES].reverse();
+  const counts = order.filter((s) => bySev.has(s)).map((s) => `${bySev.get(s)} ${s}`).join(', ');
+  const lines = [`alerts    ${n(alerts.length)} (${counts})`];
+  const sorted = [...alerts].sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity) || a.ts - b.ts);
+  const shown = sorted.slice(0, 50);
+  for (const a of shown) lines.push(`  ${a.severity.padEnd(8)} ${a.code}${a.count > 1 ? ` (×${n(a.count)})` : ''}: ${a.summary}`);
+  if (sorted.length > shown.length) lines.push(`  … and ${n(sorted.length - shown.length)} more in alerts.log`);
+  return lines.join('\n') + '\n';
 }
 
 interface DbRunOptions {
