@@ -38,6 +38,11 @@ export interface PipelineOptions {
   readonly log?: (line: string) => void;
   /** Threat intelligence: the current indicator set (swapped on updates) and the allow-list. */
   readonly intel?: { readonly lookup: () => IntelLookup; readonly allow: AllowList } | null;
+  /**
+   * Learn baselines (default true). Plain `vigil analyze` keeps no database, so it turns them off
+   * and skips the per-flow enrichment they need: devices and detectors only.
+   */
+  readonly baselines?: boolean;
 }
 
 /** Seconds of packet time between persisting what the inventory and baselines changed. */
@@ -62,11 +67,14 @@ export class Pipeline implements RecordSink {
   readonly #gateways = new Set<string>();
   #nextPersist = 0;
   #nextRetain = 0;
+  /** Whether flows become FlowRows (enriched; for the store and the baselines). */
+  readonly #rows: boolean;
   flowsSeen = 0;
 
   constructor(opts: PipelineOptions) {
     const c = opts.config;
     this.store = opts.store;
+    this.#rows = opts.store !== null || opts.baselines !== false;
     this.#log = opts.log ?? (() => {});
     const count = (name: string, n = 1) => this.count(name, n);
     this.alerts = opts.alerts ?? new AlertManager({ counters: count });
@@ -123,7 +131,12 @@ export class Pipeline implements RecordSink {
       isGateway: (mac: string) => this.#gateways.has(mac),
       intel: () => (intelLookup ? intelLookup() : null),
       baselines: this.baselines,
-      learning: (mac: string, ts: number) => this.baselines.isLearning(mac, ts),
+      learning: (mac: string, ts: number) => {
+        if (this.#rows) return this.baselines.isLearning(mac, ts);
+        // Without baselines (plain analyze) a device learns from its first sighting, as it would.
+        const d = inv.get(mac);
+        return d === null || ts < d.firstSeen + c.baseline.learningDays * 86400;
+      },
       count,
     };
     this.detect = new DetectorHub(createDetectors(c.detect, ctx));
@@ -168,18 +181,19 @@ export class Pipeline implements RecordSink {
 
   conn(r: ConnRecord): void {
     this.flowsSeen++;
-    const row = this.#flowRow(r);
-    if (row.device !== null) this.baselines.observeFlow(row);
-    this.store?.addFlow(row);
+    if (this.#rows) {
+      const row = this.#flowRow(r);
+      if (row.device !== null) this.baselines.observeFlow(row);
+      this.store?.addFlow(row);
+    } else {
+      this.#noteGateways(r);
+    }
     if (r.ts >= this.#nextPersist) this.maintain(r.ts);
   }
 
   /** Which local device a flow belongs to, and which way it went (see FlowRow.direction). */
   #flowRow(r: ConnRecord): FlowRow {
-    const v4 = r.origH.indexOf(':') < 0;
-    // A MAC that sends public IPv4 sources is forwarding (NAT never lets a LAN device do that).
-    if (v4 && !r.localOrig && r.origL2) this.#noteGateway(r.origL2);
-    if (v4 && !r.localResp && r.respL2 && r.respPkts > 0) this.#noteGateway(r.respL2);
+    this.#noteGateways(r);
     let device: string | null = null;
     let direction: Direction = 'external';
     let remote = r.respH;
@@ -228,6 +242,13 @@ export class Pipeline implements RecordSink {
       remoteName: remoteInfo?.name ?? null,
       remoteDomain: remoteInfo?.domain ?? null,
     };
+  }
+
+  #noteGateways(r: ConnRecord): void {
+    if (r.origH.indexOf(':') >= 0) return;
+    // A MAC that sends public IPv4 sources is forwarding (NAT never lets a LAN device do that).
+    if (!r.localOrig && r.origL2) this.#noteGateway(r.origL2);
+    if (!r.localResp && r.respL2 && r.respPkts > 0) this.#noteGateway(r.respL2);
   }
 
   #noteGateway(mac: string): void {

@@ -145,6 +145,7 @@ async function analyzeWithDetectors(
   const pipeline = new Pipeline({
     config,
     store: null,
+    baselines: false,
     alerts: manager,
     ...(logs ? { sinks: [logs] } : {}),
     // As the bare engine: analyze keeps more live flows than the sensor's default.
