@@ -61,21 +61,26 @@ export const TARGETS = {
   rssSmallMiB: 256,
   rssLargeMiB: 320,
   rssFlowsMiB: 320,
+  /** Issue 5: detectors may slow the engine by at most this share. */
+  detectSlowdown: 0.25,
 };
 /** Reference figures (docs/performance.md §3), used only when a peer was not timed in this run. */
 const REFERENCE_PPS: Record<string, number> = { 'tshark-fields': 43_500, tcpdump: 89_500 };
 
 // ---- tools -----------------------------------------------------------------------------------
 
-const TOOL_ORDER = ['vigil', 'vigil-nologs', 'walk', 'tshark-fields', 'tcpdump', 'flows', 'store', 'intel', 'sensor'] as const;
+const TOOL_ORDER = ['vigil', 'vigil-nologs', 'vigil-detect', 'vigil-detect-nologs', 'walk', 'tshark-fields', 'tcpdump', 'flows', 'store', 'intel', 'sensor'] as const;
 type Tool = (typeof TOOL_ORDER)[number];
 /** Tools timed on each capture file; the others are runs of their own. */
-const FILE_TOOLS: ReadonlySet<Tool> = new Set(['vigil', 'vigil-nologs', 'walk', 'tshark-fields', 'tcpdump']);
+const FILE_TOOLS: ReadonlySet<Tool> = new Set(['vigil', 'vigil-nologs', 'vigil-detect', 'vigil-detect-nologs', 'walk', 'tshark-fields', 'tcpdump']);
 const ALIASES: Record<string, Tool[]> = {
   vigil: ['vigil'],
   'vigil-logs': ['vigil'],
   'vigil-nologs': ['vigil-nologs'],
   'no-logs': ['vigil-nologs'],
+  detect: ['vigil-detect', 'vigil-detect-nologs'],
+  'vigil-detect': ['vigil-detect'],
+  'vigil-detect-nologs': ['vigil-detect-nologs'],
   walk: ['walk'],
   tshark: ['tshark-fields'],
   'tshark-fields': ['tshark-fields'],
@@ -91,6 +96,8 @@ const ALIASES: Record<string, Tool[]> = {
 const LABEL: Record<Tool, string> = {
   vigil: 'vigil (logs)',
   'vigil-nologs': 'vigil --no-logs',
+  'vigil-detect': 'vigil + detectors (logs)',
+  'vigil-detect-nologs': 'vigil + detectors --no-logs',
   walk: 'walk (framing)',
   'tshark-fields': 'tshark -T fields',
   tcpdump: 'tcpdump -nn -r',
@@ -257,9 +264,15 @@ interface FileInfo {
 
 function commandFor(tool: Tool, file: string, logDir: string): string[] {
   switch (tool) {
+    // The engine alone (issue 2's targets): decoding, flows, metadata, logs; no inventory or detectors.
     case 'vigil':
-      return [process.execPath, VIGIL, 'analyze', file, '-o', logDir, '--json'];
+      return [process.execPath, VIGIL, 'analyze', file, '-o', logDir, '--no-detect', '--json'];
     case 'vigil-nologs':
+      return [process.execPath, VIGIL, 'analyze', file, '--no-logs', '--no-detect', '--json'];
+    // The same with the device inventory and every detector on (issue 5: at most 25 % slower).
+    case 'vigil-detect':
+      return [process.execPath, VIGIL, 'analyze', file, '-o', logDir, '--json'];
+    case 'vigil-detect-nologs':
       return [process.execPath, VIGIL, 'analyze', file, '--no-logs', '--json'];
     case 'walk':
       return [process.execPath, WALK, file];
@@ -276,8 +289,12 @@ function displayCommand(tool: Tool, file: string): string {
   const f = file;
   switch (tool) {
     case 'vigil':
-      return `node dist/src/cli/main.js analyze ${f} -o TMPDIR --json`;
+      return `node dist/src/cli/main.js analyze ${f} -o TMPDIR --no-detect --json`;
     case 'vigil-nologs':
+      return `node dist/src/cli/main.js analyze ${f} --no-logs --no-detect --json`;
+    case 'vigil-detect':
+      return `node dist/src/cli/main.js analyze ${f} -o TMPDIR --json`;
+    case 'vigil-detect-nologs':
       return `node dist/src/cli/main.js analyze ${f} --no-logs --json`;
     case 'walk':
       return `node dist/bench/walk.js ${f}`;
@@ -310,7 +327,7 @@ function measure(tool: Tool, f: FileInfo, runs: number, scratch: string): Measur
   const cpu: number[] = [];
   const bg: number[] = [];
   let summary: Measurement['summary'];
-  const isVigil = tool === 'vigil' || tool === 'vigil-nologs';
+  const isVigil = tool === 'vigil' || tool === 'vigil-nologs' || tool === 'vigil-detect' || tool === 'vigil-detect-nologs';
   for (let i = 0; i < runs; i++) {
     say(`  ${f.name}: ${LABEL[tool]} run ${i + 1}/${runs}`);
     const logDir = mkdtempSync(join(tmpdir(), 'vigil-bench-logs-'));
@@ -329,7 +346,7 @@ function measure(tool: Tool, f: FileInfo, runs: number, scratch: string): Measur
           evicted: j.counters['flow.evicted'] ?? 0,
           expired: j.counters['flow.expired'] ?? 0,
         };
-        if (tool === 'vigil') {
+        if (tool === 'vigil' || tool === 'vigil-detect') {
           summary.logLines = Object.values(j.logs ?? {}).reduce((a, b) => a + b, 0);
           summary.logBytes = dirSize(logDir);
         }
@@ -507,7 +524,7 @@ function flowsCheck(n: number, scratch: string): FlowsResult[] {
     const logDir = mkdtempSync(join(tmpdir(), 'vigil-bench-logs-'));
     try {
       say(`  ${file.split('/').pop()}: vigil ${logs ? 'with logs' : '--no-logs'} --max-flows 262144`);
-      const args = [VIGIL, 'analyze', file, ...(logs ? ['-o', logDir] : ['--no-logs']), '--json', '--max-flows', '262144'];
+      const args = [VIGIL, 'analyze', file, ...(logs ? ['-o', logDir] : ['--no-logs']), '--no-detect', '--json', '--max-flows', '262144'];
       const r = runOnce([process.execPath, ...args], true, scratch);
       const j = JSON.parse(r.stdout) as VigilJson;
       out.push({
@@ -522,7 +539,7 @@ function flowsCheck(n: number, scratch: string): FlowsResult[] {
         evicted: j.counters['flow.evicted'] ?? 0,
         expired: j.counters['flow.expired'] ?? 0,
         ...(logs ? { logLines: Object.values(j.logs ?? {}).reduce((a, b) => a + b, 0), logBytes: dirSize(logDir) } : {}),
-        command: `node dist/src/cli/main.js analyze ${file.split('/').pop()} ${logs ? '-o TMPDIR' : '--no-logs'} --json --max-flows 262144`,
+        command: `node dist/src/cli/main.js analyze ${file.split('/').pop()} ${logs ? '-o TMPDIR' : '--no-logs'} --no-detect --json --max-flows 262144`,
         cpu: r.user !== null && r.sys !== null ? r.user + r.sys : null,
         background: r.background,
       });
@@ -541,7 +558,7 @@ function profile(f: FileInfo, scratch: string, logs: boolean): Profile {
   const dir = join(scratch, logs ? 'prof-logs' : 'prof');
   const logDir = join(scratch, 'prof-out');
   say(`  ${f.name}: vigil ${logs ? 'with logs' : '--no-logs'} under --cpu-prof`);
-  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, VIGIL, 'analyze', f.path, ...(logs ? ['-o', logDir] : ['--no-logs']), '--quiet'], {
+  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, VIGIL, 'analyze', f.path, ...(logs ? ['-o', logDir] : ['--no-logs']), '--no-detect', '--quiet'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   rmSync(logDir, { recursive: true, force: true });
@@ -609,7 +626,7 @@ function table(rep: FileReport): string {
   }
   const get = (t: Tool) => rep.results.find((m) => m.tool === t && !m.failed);
   const walk = get('walk');
-  for (const t of ['vigil', 'vigil-nologs'] as const) {
+  for (const t of ['vigil', 'vigil-nologs', 'vigil-detect', 'vigil-detect-nologs'] as const) {
     const v = get(t);
     if (!v) continue;
     let s = `${v.label}: ${int(v.nsPerPacket)} ns/packet`;
@@ -653,6 +670,19 @@ function checks(reports: FileReport[], flows: FlowsResult[], store: BenchStoreRe
       const r = l.nsPerPacket / s.nsPerPacket;
       out.push({ target: `large within 10 % of small per packet (${what})`, measured: `${r.toFixed(2)} (large ${int(l.nsPerPacket)} ns vs small ${int(s.nsPerPacket)} ns)`, met: r <= TARGETS.largeVsSmall });
     }
+  }
+  // Issue 5: the detectors (with the device inventory they need) cost at most 25 % of the engine's rate.
+  for (const [file, base, det, what] of [
+    ['bench-small.pcap', sv, find('bench-small.pcap', 'vigil-detect'), 'with logs'],
+    ['bench-small.pcap', sn, find('bench-small.pcap', 'vigil-detect-nologs'), 'without logs'],
+  ] as const) {
+    if (!base || !det) continue;
+    const slower = 1 - det.packetsPerSec / base.packetsPerSec;
+    out.push({
+      target: `all detectors on: ≤ ${(TARGETS.detectSlowdown * 100).toFixed(0)} % below the engine alone (${file}, ${what})`,
+      measured: `${int(det.packetsPerSec)} vs ${int(base.packetsPerSec)} packets/s: ${(slower * 100).toFixed(1)} % below`,
+      met: slower <= TARGETS.detectSlowdown,
+    });
   }
   const rssCheck = (m: Measurement | undefined, limit: number, what: string) => {
     if (m && m.rssMiB !== null) out.push({ target: `peak RSS ≤ ${limit} MiB, ${what}`, measured: `${m.rssMiB.toFixed(0)} MiB`, met: m.rssMiB <= limit });
