@@ -29,6 +29,12 @@ export interface StoreConfig {
   /** DNS rows kept per second (token bucket); identical queries within a minute are kept once. */
   dnsRowsPerSecond: number;
   dnsRowsBurst: number;
+  /**
+   * Seconds between database commits. Each commit rewrites the index pages it touched, so on an
+   * SD card fewer, larger commits are cheaper (Pi-hole's FTL writes once a minute); a power cut
+   * loses at most this much of the newest rows.
+   */
+  commitSeconds: number;
 }
 
 export interface VigilConfig {
@@ -97,6 +103,7 @@ export const DEFAULTS: VigilConfig = {
     flowRowsBurst: 1200,
     dnsRowsPerSecond: 4,
     dnsRowsBurst: 600,
+    commitSeconds: 10,
   },
   enrich: { geoDb: '', asnDb: '', dnsNamesMax: 32768 },
   intel: { enabled: true, update: true, dir: '', disabled: [], enable: [], abuseChKey: '', allow: [], maxIndicators: 4_000_000, maxFeedMB: 64, timeoutSeconds: 60 },
@@ -135,6 +142,7 @@ export const RULES: Record<string, Rule> = {
   'store.flowRowsBurst': { kind: 'number', min: 0, max: 100_000_000 },
   'store.dnsRowsPerSecond': { kind: 'number', min: 0, max: 1_000_000 },
   'store.dnsRowsBurst': { kind: 'number', min: 0, max: 100_000_000 },
+  'store.commitSeconds': { kind: 'number', min: 0.05, max: 300 },
   'enrich.geoDb': { kind: 'string' },
   'enrich.asnDb': { kind: 'string' },
   'enrich.dnsNamesMax': { kind: 'number', min: 16, max: 10_000_000, integer: true },

@@ -43,6 +43,7 @@ export function storeFor(
     retention: { flowsDays: s.flowsDays, dnsDays: s.dnsDays, alertsDays: s.alertsDays, maxBytes: s.maxMB * 1024 * 1024 },
     flowBudget: { perSecond: s.flowRowsPerSecond, burst: s.flowRowsBurst },
     dnsBudget: { perSecond: s.dnsRowsPerSecond, burst: s.dnsRowsBurst },
+    batchMs: s.commitSeconds * 1000,
     ...(opts.reader ? { quickCheck: false, recover: false } : {}),
     onError: (e) => log(e.message),
   });
