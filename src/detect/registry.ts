@@ -7,8 +7,30 @@
 import type { DetectConfig } from '../config/detect.js';
 import { VigilError } from '../util/errors.js';
 import type { DetectContext, Detector, DetectorFactory } from './detector.js';
+import { arpSpoof } from './arp-spoof.js';
+import { rogueDhcp } from './rogue-dhcp.js';
+import { bruteforce } from './bruteforce.js';
+import { cleartext } from './cleartext.js';
+import { dnsTunnel } from './dns-tunnel.js';
+import { exfil } from './exfil.js';
+import { icsWrite } from './ics-write.js';
+import { tor } from './tor.js';
+import { portscan } from './portscan.js';
+import { propagation } from './propagation.js';
+import { flood } from './flood.js';
 
 export const DETECTORS: readonly DetectorFactory[] = [
+  arpSpoof,
+  rogueDhcp,
+  bruteforce,
+  cleartext,
+  dnsTunnel,
+  exfil,
+  icsWrite,
+  tor,
+  portscan,
+  propagation,
+  flood,
 ];
 
 /** The detectors the config turns on; an unknown name in `detect.disabled` is a config error. */
