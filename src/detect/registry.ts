@@ -12,6 +12,7 @@ import { rogueDhcp } from './rogue-dhcp.js';
 import { bruteforce } from './bruteforce.js';
 import { cleartext } from './cleartext.js';
 import { dnsTunnel } from './dns-tunnel.js';
+import { beacon } from './beacon.js';
 import { exfil } from './exfil.js';
 import { icsWrite } from './ics-write.js';
 import { tor } from './tor.js';
@@ -25,6 +26,7 @@ export const DETECTORS: readonly DetectorFactory[] = [
   bruteforce,
   cleartext,
   dnsTunnel,
+  beacon,
   exfil,
   icsWrite,
   tor,

@@ -1,0 +1,341 @@
+/**
+ * Beaconing: a device that calls the same outside destination at a steady rhythm with requests of
+ * a steady size, the way malware checks in with its control server. The model is RITA's
+ * (docs/peers.md §1.7): per device → destination pair, the connection start times and sizes; a
+ * score (0-1) that averages
+ *   - timing: regularity of the intervals (Bowley skew of their quartiles, and their median
+ *     absolute deviation from the median, MADM, relative to the median interval) and coverage
+ *     (connections over the pair's whole span compared with one per median interval: a steady
+ *     rhythm, not one regular burst);
+ *   - size: regularity of the bytes the device sends (Bowley skew, MADM) and smallness (a
+ *     check-in is small; bulk transfers are not beacons).
+ * Modifiers: a destination that several LAN devices talk to is a common service (vendor cloud,
+ * time, update servers) and loses 0.1 per other device (at most 0.3); a threat-intel hit on the
+ * address adds 0.1 and makes the alert high.
+ *
+ * Cost: `conn()` rejects inbound, local and infrastructure flows (DNS, NTP, DHCP, mDNS, SSDP,
+ * multicast) with a few compares; an outbound flow costs one key string and a map lookup, and
+ * writes its start time and size into the pair's ring (fixed size, no allocation once grown).
+ * Pairs are scored in `tick` only when they got new connections, at most once a minute each.
+ */
+import type { ConnInfo, LogFields } from '../decode/app/analyzer.js';
+import type { ConnRecord } from '../flow/conn-record.js';
+import type { DetectConfig } from '../config/detect.js';
+import type { Severity } from '../alert/alert.js';
+import { BoundedMap, CappedSet } from './state.js';
+import { plural, pushCapped, span, type DetectContext, type Detector, type DetectorFactory } from './detector.js';
+
+/** Connection starts (and sizes) kept per pair: enough for a stable median, bounded memory. */
+export const RING = 64;
+const RING_START = 8;
+/** Connections starting within this many seconds of the previous one are one check-in. */
+const SAME_EVENT = 1;
+/** A pair is rescored at most this often (seconds of packet time). */
+const RESCORE_EVERY = 60;
+/** A beaconing pair is raised again at most this often while it continues. */
+const REPEAT_EVERY = 3600;
+/** Pairs idle this long are forgotten (check-ins every few hours still fit). */
+const IDLE = 86_400;
+const SWEEP_EVERY = 300;
+/** Size MADM tolerated: 32 bytes (RITA) or a tenth of the median size, whichever is larger. */
+const SIZE_MADM_FLOOR = 32;
+/** Prevalence: score lost per other LAN device talking to the destination, and at most. */
+const PREVALENCE_STEP = 0.1;
+const PREVALENCE_MAX = 0.3;
+const INTEL_BONUS = 0.1;
+/** Infrastructure ports whose regular rhythm is by design: DNS, DHCP, NTP, DoT, SSDP, mDNS, LLMNR. */
+const SKIP_PORTS = new Set([53, 67, 68, 123, 853, 1900, 5353, 5355]);
+
+/** One device → destination pair. */
+class Pair {
+  readonly device: string | null;
+  readonly client: string;
+  /** Destination as reported: its DNS name when the device looked one up, else the address. */
+  readonly dest: string;
+  ip: string;
+  port: number;
+  proto: string;
+  first: number;
+  last: number;
+  /** Connections (flows), and check-ins (connections merged when they start together). */
+  conns = 0;
+  events = 0;
+  times: Float64Array = new Float64Array(RING_START);
+  sizes: Float64Array = new Float64Array(RING_START);
+  /** Check-ins held in the ring (≤ RING); the next write goes to `events % RING` once full. */
+  held = 0;
+  readonly uids: string[] = [];
+  dirty = false;
+  lastScored = -Infinity;
+  lastRaised = -Infinity;
+
+  constructor(device: string | null, client: string, dest: string, r: ConnRecord) {
+    this.device = device;
+    this.client = client;
+    this.dest = dest;
+    this.ip = r.respH;
+    this.port = r.respP;
+    this.proto = r.proto;
+    this.first = r.ts;
+    this.last = r.ts;
+  }
+
+  add(ts: number, bytes: number, uid: string): void {
+    this.conns++;
+    if (this.uids.length < 10) pushCapped(this.uids, uid);
+    if (this.events > 0 && Math.abs(ts - this.last) < SAME_EVENT) {
+      // Parallel connections of one check-in: one event, the bytes add up.
+      const i = (this.events - 1) % RING;
+      this.sizes[i] = (this.sizes[i] ?? 0) + bytes;
+      if (ts > this.last) this.last = ts;
+      return;
+    }
+    if (this.held === this.times.length && this.held < RING) {
+      const n = Math.min(RING, this.held * 2);
+      const t = new Float64Array(n);
+      const s = new Float64Array(n);
+      t.set(this.times);
+      s.set(this.sizes);
+      this.times = t;
+      this.sizes = s;
+    }
+    const i = this.events % RING;
+    this.times[i] = ts;
+    this.sizes[i] = bytes;
+    this.events++;
+    if (this.held < RING) this.held++;
+    if (ts < this.first) this.first = ts;
+    if (ts > this.last) this.last = ts;
+  }
+}
+
+// -- statistics (RITA's sub-scores) ---------------------------------------------------------------
+
+const SCRATCH_A = new Float64Array(RING);
+const SCRATCH_B = new Float64Array(RING);
+
+/** Quantile `p` (0-1) of the first `n` values of an ascending array, linearly interpolated. */
+function quantile(a: Float64Array, n: number, p: number): number {
+  const x = p * (n - 1);
+  const lo = Math.floor(x);
+  const hi = Math.min(n - 1, lo + 1);
+  return (a[lo] ?? 0) + ((a[hi] ?? 0) - (a[lo] ?? 0)) * (x - lo);
+}
+
+/**
+ * Regularity of the first `n` values of `a` (sorted in place): 1 - |Bowley skew|, the MADM, and
+ * the median. Bowley skew is 0 when the quartiles are symmetric (or equal: a perfect rhythm).
+ */
+function regularity(a: Float64Array, n: number): { skewScore: number; madm: number; median: number } {
+  const v = a.subarray(0, n).sort();
+  const q1 = quantile(v, n, 0.25);
+  const q2 = quantile(v, n, 0.5);
+  const q3 = quantile(v, n, 0.75);
+  const den = q3 - q1;
+  const skew = den <= 0 || q2 === q1 || q2 === q3 ? 0 : (q1 + q3 - 2 * q2) / den;
+  for (let i = 0; i < n; i++) SCRATCH_B[i] = Math.abs((v[i] ?? 0) - q2);
+  const d = SCRATCH_B.subarray(0, n).sort();
+  return { skewScore: 1 - Math.min(1, Math.abs(skew)), madm: quantile(d, n, 0.5), median: q2 };
+}
+
+export interface BeaconScore {
+  readonly score: number;
+  readonly timing: number;
+  readonly size: number;
+  /** Median interval between check-ins, seconds. */
+  readonly interval: number;
+  /** Median bytes sent per check-in. */
+  readonly bytes: number;
+}
+
+/**
+ * RITA-style score of a pair before modifiers. `times`/`sizes` hold `held` check-ins (ring order);
+ * `events`, `first`, `last` describe the pair's whole life (for coverage).
+ */
+export function beaconScore(times: Float64Array, sizes: Float64Array, held: number, events: number, first: number, last: number): BeaconScore {
+  const n = Math.min(held, RING);
+  if (n < 4) return { score: 0, timing: 0, size: 0, interval: 0, bytes: 0 };
+  // Intervals between consecutive check-ins (the ring is in time order except at its seam).
+  for (let i = 0; i < n; i++) SCRATCH_A[i] = times[i] ?? 0;
+  const t = SCRATCH_A.subarray(0, n).sort();
+  for (let i = 1; i < n; i++) SCRATCH_A[i - 1] = (t[i] ?? 0) - (t[i - 1] ?? 0);
+  const ts = regularity(SCRATCH_A, n - 1);
+  const tsMadm = ts.median > 0 ? Math.max(0, 1 - ts.madm / ts.median) : 0;
+  const life = last - first;
+  const coverage = life > 0 ? Math.min(1, ((events - 1) * ts.median) / life) : 0;
+  const timing = (ts.skewScore + tsMadm + coverage) / 3;
+
+  for (let i = 0; i < n; i++) SCRATCH_A[i] = sizes[i] ?? 0;
+  const ds = regularity(SCRATCH_A, n);
+  const dsMadm = Math.max(0, 1 - ds.madm / Math.max(SIZE_MADM_FLOOR, ds.median / 10));
+  const smallness = Math.max(0, 1 - ds.median / 65_535);
+  const size = (ds.skewScore + dsMadm + smallness) / 3;
+  return { score: (timing + size) / 2, timing, size, interval: ts.median, bytes: ds.median };
+}
+
+/** Multicast or broadcast destination, told from the text without allocating. */
+function isGroup(ip: string): boolean {
+  const c0 = ip.charCodeAt(0);
+  if (c0 === 102 /* f */) return ip.charCodeAt(1) === 102;
+  if (c0 !== 50 /* 2 */ || ip.charCodeAt(3) !== 46 /* . */) return false;
+  const c1 = ip.charCodeAt(1);
+  const c2 = ip.charCodeAt(2);
+  // 224-239 and 255.x
+  return (c1 === 50 && c2 >= 52 && c2 <= 57) || (c1 === 51 && c2 >= 48 && c2 <= 57) || (c1 === 53 && c2 === 53);
+}
+
+export class BeaconDetector implements Detector {
+  readonly name = 'beacon';
+  readonly paths = ['dns'] as const;
+  readonly wantsConn = true;
+  readonly #ctx: DetectContext;
+  readonly #minConnections: number;
+  readonly #minSpan: number;
+  readonly #threshold: number;
+  readonly #pairs: BoundedMap<string, Pair>;
+  /** Address → the name a device looked up for it (A/AAAA answers), so pairs follow names. */
+  readonly #names: BoundedMap<string, string>;
+  /** Destination → distinct LAN devices with a pair to it (prevalence). */
+  readonly #prevalence: BoundedMap<string, CappedSet<string>>;
+  #dirty: Pair[] = [];
+  #nextSweep = 0;
+
+  constructor(config: DetectConfig, ctx: DetectContext) {
+    this.#ctx = ctx;
+    this.#minConnections = config.beacon.minConnections;
+    this.#minSpan = config.beacon.minSpanSeconds;
+    this.#threshold = config.beacon.score;
+    const drop = () => ctx.count('detect.beacon.dropped');
+    this.#pairs = new BoundedMap(config.maxTracked, drop);
+    this.#names = new BoundedMap(config.maxTracked, drop);
+    this.#prevalence = new BoundedMap(config.maxTracked, drop);
+  }
+
+  /** DNS answers: remember which name each address was looked up as. */
+  record(_path: string, _ts: number, conn: ConnInfo | null, f: LogFields): void {
+    if (conn === null || conn.respP !== 53) return;
+    const answers = f.answers;
+    const query = f.query;
+    if (!Array.isArray(answers) || typeof query !== 'string' || (f.qtype !== 1 && f.qtype !== 28)) return;
+    const name = query.toLowerCase();
+    for (const a of answers) {
+      // Addresses only (CNAME targets are names): IPv4 starts with a digit, IPv6 has a colon.
+      if (typeof a !== 'string' || a.length > 45) continue;
+      const c = a.charCodeAt(0);
+      if ((c >= 48 && c <= 57) || a.indexOf(':') >= 0) this.#names.set(a, name);
+    }
+  }
+
+  conn(r: ConnRecord): void {
+    // Outbound from the LAN only; infrastructure services and group addresses are not beacons.
+    if (!r.localOrig || r.localResp) return;
+    if (SKIP_PORTS.has(r.respP) || isGroup(r.respH)) return;
+    if (r.proto !== 'tcp' && r.proto !== 'udp') return;
+    const device = this.#ctx.deviceOf(r.origH, r.origL2);
+    const dest = this.#names.get(r.respH) ?? r.respH;
+    const key = `${device ?? r.origH}|${dest}`;
+    let p = this.#pairs.get(key);
+    if (p === undefined) {
+      p = new Pair(device, r.origH, dest, r);
+      this.#pairs.set(key, p);
+      this.#prevalence.upsert(dest, () => new CappedSet<string>(64)).add(device ?? r.origH);
+    }
+    p.ip = r.respH;
+    p.port = r.respP;
+    p.proto = r.proto;
+    p.add(r.ts, r.origIpBytes, r.uid);
+    if (!p.dirty) {
+      p.dirty = true;
+      this.#dirty.push(p);
+    }
+  }
+
+  tick(now: number): void {
+    if (this.#dirty.length > 0) this.#scoreDirty(now, false);
+    if (now >= this.#nextSweep) {
+      this.#nextSweep = now + SWEEP_EVERY;
+      this.#pairs.sweep((p) => p.last < now - IDLE);
+    }
+  }
+
+  finish(now: number): void {
+    this.#scoreDirty(now, true);
+  }
+
+  #scoreDirty(now: number, all: boolean): void {
+    const later: Pair[] = [];
+    for (const p of this.#dirty) {
+      if (!all && now - p.lastScored < RESCORE_EVERY) {
+        later.push(p);
+        continue;
+      }
+      p.dirty = false;
+      this.#score(p, now);
+    }
+    this.#dirty = later;
+  }
+
+  #score(p: Pair, now: number): void {
+    if (p.conns < this.#minConnections || p.last - p.first < this.#minSpan) return;
+    if (now - p.lastRaised < REPEAT_EVERY) return;
+    p.lastScored = now;
+    const s = beaconScore(p.times, p.sizes, p.held, p.events, p.first, p.last);
+    if (s.score + INTEL_BONUS < this.#threshold) return; // cannot reach it even with an intel hit
+    const others = Math.max(0, (this.#prevalence.get(p.dest)?.size ?? 1) - 1);
+    const penalty = Math.min(PREVALENCE_MAX, others * PREVALENCE_STEP);
+    const hits = this.#ctx.intel()?.matchIp(p.ip) ?? [];
+    const hit = hits.length > 0 ? hits[0]! : null;
+    const score = Math.min(1, s.score - penalty + (hit ? INTEL_BONUS : 0));
+    this.#ctx.count('detect.beacon.scored');
+    if (score < this.#threshold) return;
+    p.lastRaised = now;
+    this.#raise(p, s, score, others, hit ? `${hit.feed}${hit.description ? `: ${hit.description}` : ''}` : null);
+  }
+
+  #raise(p: Pair, s: BeaconScore, score: number, others: number, intel: string | null): void {
+    const ctx = this.#ctx;
+    const who = ctx.describe(p.device, p.client);
+    const where = p.dest === p.ip ? p.ip : `${p.dest} (${p.ip})`;
+    const severity: Severity = intel ? 'high' : 'medium';
+    const what = intel
+      ? `threat intelligence lists ${p.ip} (${intel}), so it is probably infected and calling its control server. Unplug it and reset it to factory settings.`
+      : `malware calls its control server like this, though some devices check in with their maker's cloud the same way. If ${p.dest} is not the maker's service, unplug the device and reset it to factory settings.`;
+    ctx.raise({
+      ts: p.last,
+      code: 'beacon',
+      severity,
+      device: p.device,
+      summary: `${cap(who)} contacted ${where} ${plural(p.conns, 'time')} in ${span(p.last - p.first)}, about every ${span(s.interval).replace(/^1 /, '')} with requests of the same size: ${what}`,
+      key: `beacon|${p.device ?? p.client}|${p.dest}`,
+      evidence: {
+        uids: [...p.uids],
+        count: p.conns,
+        checkins: p.events,
+        first: p.first,
+        last: p.last,
+        destination: p.dest,
+        ip: p.ip,
+        port: p.port,
+        proto: p.proto,
+        interval: Math.round(s.interval * 10) / 10,
+        bytes: Math.round(s.bytes),
+        score: Math.round(score * 1000) / 1000,
+        timing: Math.round(s.timing * 1000) / 1000,
+        size: Math.round(s.size * 1000) / 1000,
+        otherDevices: others,
+        ...(intel ? { intel } : {}),
+      },
+    });
+    ctx.count('detect.beacon.raised');
+  }
+}
+
+function cap(s: string): string {
+  return s.length > 0 ? s[0]!.toUpperCase() + s.slice(1) : s;
+}
+
+export const beacon: DetectorFactory = {
+  name: 'beacon',
+  about: 'Beaconing: a device calling one outside destination at a steady rhythm with same-size requests (RITA-style score).',
+  create: (config, ctx) => new BeaconDetector(config, ctx),
+};
