@@ -24,6 +24,7 @@ import type { Severity } from '../alert/alert.js';
 import type { DetectConfig } from '../config/detect.js';
 import { plural, pushCapped, type DetectContext, type Detector, type DetectorFactory } from './detector.js';
 import { BoundedMap } from './state.js';
+import { AddrKind, addrKind } from '../device/ip.js';
 
 /** DNP3 requests that change the outstation's outputs, configuration or running state. */
 const DNP3_CONTROL = new Set([
@@ -117,8 +118,8 @@ class IcsWriteDetector implements Detector {
     const raisedAt = pair.codes.get(func);
     // Learned during the client's learning period (raisedAt = Infinity): routine, never raised again.
     if (raisedAt !== undefined && (raisedAt === Infinity || ts - raisedAt < REPEAT_SECONDS)) return;
-    const client = ctx.deviceOf(conn.origH, conn.origMac);
-    const server = ctx.deviceOf(conn.respH, conn.respMac);
+    const client = this.#lanDevice(conn.origH, conn.origMac);
+    const server = this.#lanDevice(conn.respH, conn.respMac);
     const device = client ?? server;
     // No LAN device on either end (a public-address plant network): nobody's learning period applies.
     const learning = device === null || ctx.learning(device, ts);
@@ -171,6 +172,17 @@ class IcsWriteDetector implements Detector {
       evidence,
       key: `ics.write|${conn.origH}|${conn.respH}|${func}`,
     });
+  }
+
+  /**
+   * The LAN device behind an address. Records come before their flow's conn record, so a device's
+   * first flow may find it not yet in the inventory: then the frame's own MAC stands for it when
+   * the address is private and the MAC is not a router's.
+   */
+  #lanDevice(ip: string, mac: string): string | null {
+    const d = this.#ctx.deviceOf(ip, mac);
+    if (d !== null) return d;
+    return mac !== '' && !this.#ctx.isGateway(mac) && addrKind(ip) === AddrKind.Local ? mac : null;
   }
 
   conn(r: ConnRecord): void {

@@ -21,6 +21,7 @@ import type { ConnRecord } from '../flow/conn-record.js';
 import type { DetectConfig } from '../config/detect.js';
 import { plural, pushCapped, span, type DetectContext, type Detector, type DetectorFactory } from './detector.js';
 import { BoundedMap } from './state.js';
+import { AddrKind, addrKind } from '../device/ip.js';
 
 const DAY = 86400;
 /** Distinct Tor-looking server names from one device within TLS_WINDOW before `tor.tls` fires. */
@@ -30,15 +31,26 @@ const TLS_WINDOW = 3600;
 const TOR_PORTS = new Set([9001, 9030, 9050, 9051, 9150]);
 const SWEEP_EVERY = 60;
 
-const VOWELS = 'aeiouy';
+/**
+ * The 160 most frequent letter pairs of English text (Norvig's counts). Real names are made of
+ * words (and brand names read like words): most of their letter pairs are among these. Random
+ * base32 text hits them about a fifth of the time.
+ */
+const COMMON_BIGRAMS = new Set((
+  'th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ' +
+  'ri ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns di fo ho pe ec pr no ct us ac ot il tr ly nc ' +
+  'et ut ss so rs un lo wa ge ie wh ee wi em ad ol rt po we na ul ni ts mo ow pa im mi ai sh ir su id os iv ' +
+  'ia am fi ci vi pl ig tu ev ld ry mp fe bl ab gh ty op wo sa ay ex ke fr oo av ag if ap gr od bo sp rd do ' +
+  'uc bu ei ov by rm ep tt oc fa ef cu rn sc gi da yo cr cl du ga qu ue ff ba ey ls va um pp ua up lu go ht'
+).split(' '));
 
 /**
  * True when `name` looks like the random host name a Tor client puts in its ClientHello:
- * `www.` + base32 (a-z, 2-7) + `.com`/`.net`, with a random-looking middle. Names shorter than
- * 8 characters are not judged (real sites that short abound). "Random-looking": two or more
- * digits (base32's 2-7; real names rarely have them), or one digit and few vowels, or a run of
- * five consonants, or almost no vowels in a long name. Real names such as `www.internetbadguys.com`
- * or `www.mcdonalds.com` have vowels every few letters and no digits.
+ * `www.` + base32 text (a-z, 2-7) + `.com`/`.net`. Names with fewer than 8 characters in the
+ * middle are not judged (real sites that short abound). The middle must not read like words: few
+ * of its letter pairs are common English pairs, or digits are sprinkled through it (base32 puts a
+ * digit in about one character of five; real names with digits such as `w3schools` or
+ * `tplinkcloud2` still read like words around them).
  */
 export function torLikeName(name: string): boolean {
   const n = name.length;
@@ -46,31 +58,28 @@ export function torLikeName(name: string): boolean {
   if (!name.startsWith('www.')) return false;
   if (!name.endsWith('.com') && !name.endsWith('.net')) return false;
   let digits = 0;
-  let vowels = 0;
-  let run = 0;
-  let maxRun = 0;
+  let pairs = 0;
+  let common = 0;
+  let prevLetter = false;
   for (let i = 4; i < n - 4; i++) {
     const c = name.charCodeAt(i);
     if (c >= 0x32 && c <= 0x37) { // '2'..'7'
       digits++;
-      run = 0;
+      prevLetter = false;
     } else if (c >= 0x61 && c <= 0x7a) { // 'a'..'z'
-      if (VOWELS.indexOf(name[i]) >= 0) {
-        vowels++;
-        run = 0;
-      } else if (++run > maxRun) {
-        maxRun = run;
+      if (prevLetter) {
+        pairs++;
+        if (COMMON_BIGRAMS.has(name.slice(i - 1, i + 1))) common++;
       }
+      prevLetter = true;
     } else {
       return false; // a dot (more labels), a hyphen, 0/1/8/9, upper case: not base32 text
     }
   }
-  const len = n - 8;
-  const letters = len - digits;
-  const vowelShare = letters > 0 ? vowels / letters : 0;
-  if (digits >= 2) return true;
-  if (digits === 1) return vowelShare < 0.3 || maxRun >= 4;
-  return maxRun >= 5 || (len >= 10 && vowelShare <= 0.15);
+  const wordy = pairs > 0 ? common / pairs : 0;
+  if (digits >= 3) return wordy < 0.7;
+  if (pairs < 4) return false;
+  return digits >= 1 ? wordy < 0.6 : wordy < 0.4;
 }
 
 class TorUse {
@@ -164,7 +173,7 @@ class TorDetector implements Detector {
     // Browsers and apps offer ALPN; tor's link handshake does not.
     const alpn = f.client_alpn;
     if (Array.isArray(alpn) && alpn.length > 0) return;
-    const device = this.#ctx.deviceOf(conn.origH, conn.origMac);
+    const device = this.#lanDevice(conn.origH, conn.origMac);
     if (device === null) return;
     let t = this.#tls.get(device);
     // A window that ended below the bar starts over (names seen over days are not one session).
@@ -198,11 +207,22 @@ class TorDetector implements Detector {
     });
   }
 
+  /**
+   * The LAN device behind an address. A flow's application records come before its conn record,
+   * so a device's very first flows may find it not yet in the inventory: then the frame's own MAC
+   * stands for it when the address is private and the MAC is not a router's.
+   */
+  #lanDevice(ip: string, mac: string): string | null {
+    const d = this.#ctx.deviceOf(ip, mac);
+    if (d !== null) return d;
+    return mac !== '' && !this.#ctx.isGateway(mac) && addrKind(ip) === AddrKind.Local ? mac : null;
+  }
+
   tick(now: number): void {
     if (now < this.#nextSweep) return;
     this.#nextSweep = now + SWEEP_EVERY;
-    this.#use.sweep((u) => now - u.last > DAY);
-    this.#tls.sweep((t) => now - t.last > (t.raisedAt === -Infinity ? TLS_WINDOW : DAY));
+    this.#use.sweep((u) => now - u.last > 2 * DAY);
+    this.#tls.sweep((t) => now - t.last > (t.raisedAt === -Infinity ? TLS_WINDOW : 2 * DAY));
   }
 }
 
