@@ -510,7 +510,7 @@ class ArpSpoofDetector implements Detector {
       for (const u of hop.uids) pushCapped(uids, u);
       for (const h of this.#hops) if (h !== hop && h.first <= hop.first) pushCapped(impersonated, h.mac);
     }
-    const sig = [spoofed.join(','), victims.join(','), impersonated.join(','), hop?.flows ?? 0].join('|');
+    const sig = [spoofed.join(','), victims.join(','), impersonated.join(','), hop?.flows ?? 0, s.msgs].join('|');
     if (why === 'final' && sig === s.spoofSig) return;
     s.spoofRaised = now;
     s.spoofSig = sig;
