@@ -29,6 +29,8 @@ import { BoundedMap } from './state.js';
 /** Below this an upload is never judged against the baseline (a thermostat sending 2 MB is no news). */
 const CANDIDATE = 50e6;
 const SWEEP_EVERY = 60;
+/** Idle time after which an address is forgotten (and counts as new again). */
+const KEEP_SECONDS = 7 * 86400;
 
 type Rule = 'absolute' | 'volume' | 'new_destination';
 
@@ -146,7 +148,8 @@ class ExfilDetector implements Detector {
     }
     u.bytes += sent;
     u.flows++;
-    if (r.ts > u.last) u.last = r.ts;
+    const end = r.duration > 0 ? r.ts + r.duration : r.ts;
+    if (end > u.last) u.last = end;
     if (u.uids.length < 10) pushCapped(u.uids, r.uid);
     if (u.bytes >= u.nextCheck && !u.alerted) this.#check(u, r.ts);
   }
@@ -216,8 +219,8 @@ class ExfilDetector implements Detector {
   tick(now: number): void {
     if (now < this.#nextSweep) return;
     this.#nextSweep = now + SWEEP_EVERY;
-    // Entries outlive their window by a day: an address used yesterday is not "new" today.
-    const keep = this.#window + 86400;
+    // Entries outlive their window by a week: an address used last week is not "new" today.
+    const keep = this.#window + KEEP_SECONDS;
     this.#uploads.sweep((u) => now - u.last > keep);
   }
 }
