@@ -68,6 +68,8 @@ class Pair {
   dirty = false;
   lastScored = -Infinity;
   lastRaised = -Infinity;
+  /** Connections when last raised (0: never). */
+  raisedConns = 0;
 
   constructor(device: string | null, client: string, dest: string, r: ConnRecord) {
     this.device = device;
@@ -260,6 +262,14 @@ export class BeaconDetector implements Detector {
 
   finish(now: number): void {
     this.#scoreDirty(now, true);
+    // A beacon raised within the last hour that went on since: one more raise of the same key,
+    // so the open alert carries the whole episode's numbers.
+    for (const p of this.#pairs.values()) {
+      if (p.raisedConns > 0 && p.conns > p.raisedConns) {
+        p.lastRaised = -Infinity;
+        this.#score(p, now);
+      }
+    }
   }
 
   #scoreDirty(now: number, all: boolean): void {
@@ -289,6 +299,7 @@ export class BeaconDetector implements Detector {
     this.#ctx.count('detect.beacon.scored');
     if (score < this.#threshold) return;
     p.lastRaised = now;
+    p.raisedConns = p.conns;
     this.#raise(p, s, score, others, hit ? `${hit.feed}${hit.description ? `: ${hit.description}` : ''}` : null);
   }
 
