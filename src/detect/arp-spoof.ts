@@ -151,6 +151,7 @@ class ArpSpoofDetector implements Detector {
   conn(r: ConnRecord): void {
     if (!r.localOrig || r.localResp) return;
     const m = r.respL2;
+    if (m === '') return; // not Ethernet: no next hop to learn
     if (m === this.#hopMac && this.#hop !== null) {
       const h = this.#hop;
       h.flows++;
@@ -166,7 +167,7 @@ class ArpSpoofDetector implements Detector {
     const m = r.respL2;
     // IPv6 may leave through another router than IPv4 (ISP box for v6, own router for v4): not a change.
     if (!isUnicastMac(m) || r.respH.indexOf(':') >= 0) return;
-    let h = this.#hops.find((x) => x.mac === m) ?? null;
+    let h = this.#hopOf(m);
     if (h === null) {
       if (this.#hops.length >= MAX_HOPS) return;
       h = { mac: m, flows: 0, first: r.ts, last: r.ts, uids: [], judged: false };
