@@ -60,6 +60,8 @@ interface Flood {
   spoofed: boolean;
   /** The victim is inside the LAN. */
   readonly lanVictim: boolean;
+  /** Swept (expired): the one-entry cache must not hand it out. */
+  dead: boolean;
 }
 
 class FloodDetector implements Detector {
@@ -71,6 +73,7 @@ class FloodDetector implements Detector {
   readonly #flows: number;
   readonly #window: number;
   readonly #floods: BoundedMap<string, Flood>;
+  #recent: Flood | null = null;
   #nextSweep = 0;
 
   constructor(config: DetectConfig, ctx: DetectContext) {
@@ -88,10 +91,8 @@ class FloodDetector implements Detector {
       if (r.origBytes !== 0 || r.respBytes !== 0 || r.history.charCodeAt(0) !== 83) return;
       this.#outbound(r, 'syn');
     } else if (p === 17) {
-      if (r.respP === 53) {
-        this.#dns(r);
-        return;
-      }
+      // DNS is both a reflection vector and a common UDP flood target port (hping3 -2 -p 53).
+      if (r.respP === 53) this.#dns(r);
       // Answered datagrams (DNS, NTP, QUIC, games, calls) are the common case.
       if (r.respPkts * 100 > r.origPkts || isGroup(r.respH)) return;
       this.#outbound(r, 'udp');
@@ -109,6 +110,7 @@ class FloodDetector implements Detector {
     this.#floods.sweep((f) => {
       if (f.last >= horizon) return false;
       if (f.raisedAt >= 0 && f.fresh > 0) this.#raise(f, f.last);
+      f.dead = true;
       return true;
     });
   }
@@ -116,6 +118,7 @@ class FloodDetector implements Detector {
   finish(): void {
     for (const f of this.#floods.values()) if (f.raisedAt >= 0 && f.fresh > 0) this.#raise(f, f.last);
     this.#floods.clear();
+    this.#recent = null;
   }
 
   /** SYN/UDP/ICMP from a LAN sender to one victim. */
@@ -160,9 +163,15 @@ class FloodDetector implements Detector {
   }
 
   #entry(kind: Kind, actor: string, victim: string, r: ConnRecord, spoofed: boolean, resolvers: CappedSet<string> | null, reflector = false): Flood | null {
+    // Consecutive attempts of a flood hit the same incident: skip building and hashing its key.
+    const c = this.#recent;
+    if (c !== null && !c.dead && c.victim === victim && c.actor === actor && c.kind === kind) return c;
     const key = `${kind}|${actor}|${victim}`;
     let f = this.#floods.get(key);
-    if (f) return f;
+    if (f) {
+      this.#recent = f;
+      return f;
+    }
     const ctx = this.#ctx;
     let device: string | null;
     if (reflector) device = ctx.deviceOf(r.respH, r.respL2) ?? (r.respL2 || null);
@@ -171,9 +180,10 @@ class FloodDetector implements Detector {
     f = {
       kind, actor, victim, device, ports: new CappedSet(FLOOD_PORTS + 1), resolvers,
       first: r.ts, end: r.ts, last: r.ts, flows: 0, packets: 0, bytes: 0, replies: 0, replyBytes: 0,
-      uids: [], raisedAt: -1, fresh: 0, spoofed, lanVictim: reflector ? false : r.localResp,
+      uids: [], raisedAt: -1, fresh: 0, spoofed, lanVictim: reflector ? false : r.localResp, dead: false,
     };
     this.#floods.set(key, f);
+    this.#recent = f;
     return f;
   }
 

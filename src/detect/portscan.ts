@@ -140,6 +140,21 @@ interface Scan {
   readonly udpPort: boolean;
   /** LAN devices reached (outside actors): many means the LAN is exposed. */
   lanTargets: number;
+  /** Swept (expired): a source's cached reference to it must not be used. */
+  dead: boolean;
+}
+
+/** What one source probed so far: enough to know whether it can be scanning at all. */
+interface Source {
+  /** First host and port (UDP ports + 65536) it probed. */
+  readonly host: string;
+  readonly port: number;
+  multiHost: boolean;
+  multiPort: boolean;
+  last: number;
+  /** The incidents its latest probe went to (consecutive probes usually hit the same ones). */
+  v: Scan | null;
+  h: Scan | null;
 }
 
 class PortScan implements Detector {
@@ -153,6 +168,7 @@ class PortScan implements Detector {
   readonly #leavePropagation: boolean;
   readonly #vertical: BoundedMap<string, Scan>;
   readonly #horizontal: BoundedMap<string, Scan>;
+  readonly #sources: BoundedMap<string, Source>;
   #nextSweep = 0;
 
   constructor(config: DetectConfig, ctx: DetectContext) {
@@ -164,29 +180,77 @@ class PortScan implements Detector {
     const drop = () => ctx.count('detect.portscan.dropped');
     this.#vertical = new BoundedMap(config.maxTracked, drop);
     this.#horizontal = new BoundedMap(config.maxTracked, drop);
+    this.#sources = new BoundedMap(config.maxTracked, drop);
   }
 
   conn(r: ConnRecord): void {
     const kind = probeKind(r);
     if (kind === ProbeKind.None) return;
     const udp = kind === ProbeKind.Udp;
-    const vKey = `${r.origH}|${r.respH}`;
-    let v = this.#vertical.get(vKey);
-    if (!v) {
-      v = this.#open(r, true, r.respH, 0, udp);
-      this.#vertical.set(vKey, v);
+    const port = udp ? r.respP + 65536 : r.respP;
+    const host = r.respH;
+    // Per source first (keyed by its address string, no allocation): a source that only ever
+    // probed one port cannot be scanning vertically, one that only probed one host not
+    // horizontally, so the (source, host) and (source, port) incidents are opened only once it
+    // used a second port or host. A 1,000-port scan of one host thus keeps one incident, not 1,001.
+    let src = this.#sources.get(r.origH);
+    if (!src) {
+      src = { host, port, multiHost: false, multiPort: false, last: r.ts, v: null, h: null };
+      this.#sources.set(r.origH, src);
+      return;
     }
-    this.#count(v, r, kind, udp ? r.respP + 65536 : r.respP, String(r.respP), this.#ports, true);
+    if (r.ts > src.last) src.last = r.ts;
+    const wasMultiHost = src.multiHost;
+    const wasMultiPort = src.multiPort;
+    if (!wasMultiPort && port !== src.port) src.multiPort = true;
+    if (!wasMultiHost && host !== src.host) src.multiHost = true;
+
+    if (src.multiPort) {
+      let v = src.v;
+      if (v === null || v.dead || v.dst !== host) {
+        const key = `${r.origH}|${host}`;
+        v = this.#vertical.get(key) ?? null;
+        if (v === null) {
+          v = this.#open(r, true, host, 0, udp);
+          this.#vertical.set(key, v);
+          // Probes before this incident opened: the source's very first one, and while it used one
+          // port only, those the (source, first port) incident saw.
+          if (host === src.host || (!wasMultiPort && wasMultiHost && this.#horizontalOf(r.origH, src.port)?.seen.has(host) === true)) {
+            this.#seed(v, src.port, src.port & 0xffff);
+          }
+        }
+        src.v = v;
+      }
+      this.#count(v, r, kind, port, String(r.respP), this.#ports, true);
+    }
 
     // Mirai-style sweeps of exploit ports by a LAN device are propagation's (one report, critical).
-    if (this.#leavePropagation && !udp && isPropagationProbe(r)) return;
-    const hKey = `${r.origH}|${udp ? 'udp' : 'tcp'}|${r.respP}`;
-    let h = this.#horizontal.get(hKey);
-    if (!h) {
-      h = this.#open(r, false, '', r.respP, udp);
-      this.#horizontal.set(hKey, h);
+    if (!src.multiHost || (this.#leavePropagation && !udp && isPropagationProbe(r))) return;
+    let h = src.h;
+    if (h === null || h.dead || h.port !== r.respP || h.udpPort !== udp) {
+      const key = `${r.origH}|${udp ? 'udp' : 'tcp'}|${r.respP}`;
+      h = this.#horizontal.get(key) ?? null;
+      if (h === null) {
+        h = this.#open(r, false, '', r.respP, udp);
+        this.#horizontal.set(key, h);
+        // Probes before it opened: the source's very first one, and while it probed one host only,
+        // those the (source, first host) incident saw.
+        if (port === src.port || (!wasMultiHost && wasMultiPort && this.#vertical.get(`${r.origH}|${src.host}`)?.seen.has(port) === true)) {
+          this.#seed(h, src.host, src.host);
+        }
+      }
+      src.h = h;
     }
-    this.#count(h, r, kind, r.respH, r.respH, this.#hosts, false);
+    this.#count(h, r, kind, host, host, this.#hosts, false);
+  }
+
+  #horizontalOf(src: string, port: number): Scan | undefined {
+    return this.#horizontal.get(`${src}|${port > 0xffff ? 'udp' : 'tcp'}|${port & 0xffff}`);
+  }
+
+  /** Adds what a source probed before its incident was opened (no probe count: it was counted as nothing). */
+  #seed(s: Scan, item: number | string, label: number | string): void {
+    if (s.seen.add(item)) pushCapped(s.sample, String(label));
   }
 
   tick(now: number): void {
@@ -196,10 +260,12 @@ class PortScan implements Detector {
     const stale = (s: Scan) => {
       if (s.last >= horizon) return false;
       this.#final(s);
+      s.dead = true;
       return true;
     };
     this.#vertical.sweep(stale);
     this.#horizontal.sweep(stale);
+    this.#sources.sweep((src) => src.last < horizon);
   }
 
   finish(): void {
@@ -207,6 +273,7 @@ class PortScan implements Detector {
     for (const s of this.#horizontal.values()) this.#final(s);
     this.#vertical.clear();
     this.#horizontal.clear();
+    this.#sources.clear();
   }
 
   #open(r: ConnRecord, vertical: boolean, dst: string, port: number, udp: boolean): Scan {
@@ -216,7 +283,7 @@ class PortScan implements Detector {
     return {
       seen: new CappedSet(DISTINCT_CAP), vertical, first: r.ts, last: r.ts, probes: 0, syn: 0, connect: 0, udp: 0,
       uids: [], sample: [], raisedAt: -1, fresh: 0, device: inside ? srcDev : null, inside,
-      src: r.origH, dst, port, udpPort: udp, lanTargets: 0,
+      src: r.origH, dst, port, udpPort: udp, lanTargets: 0, dead: false,
     };
   }
 

@@ -207,6 +207,15 @@ test('UDP flood to an internet victim fires; a camera streaming to the recorder 
   assert.equal(f[0].evidence.packets, 15000);
   assert.equal(f[0].evidence.victim, '185.199.108.30');
 
+  // hping3 -2 -p 53: a new source port per datagram, to the victim's DNS port: a UDP flood, not
+  // DNS amplification (one address, not many resolvers).
+  const hping: Frame[] = [];
+  for (let i = 0; i < 2000; i++) {
+    hping.push(...udpExchange({ client: ep(BOT.mac, BOT.ip, 2000 + i), server: ep(ROUTER, '185.199.108.31', 53), start: T0 + i * 0.0001, datagrams: [{ from: 'client', payload: 64 }] }));
+  }
+  const h = await run(hping);
+  assert.deepEqual(h.alerts.filter((a) => a.code.startsWith('flood.')).map((a) => [a.code, a.device, a.evidence.flows]), [['flood.udp', BOT.mac, 2000]], codes(h));
+
   // 20,000 RTP packets in 60 s one way (≈ 330/s, a 3 Mbit/s stream) to a LAN recorder.
   const stream = udpExchange({
     client: ep(BOT.mac, BOT.ip, 5004), server: ep(VICTIM_LAN.mac, VICTIM_LAN.ip, 5004), start: T0,
