@@ -95,6 +95,11 @@ class Attack {
   }
 }
 
+/** "a telnet", "an FTP", "an SSH": the article as the (fixed) label is spoken, letter by letter. */
+function an(label: string): string {
+  return /^(SSH|FTP|RTSP|MQTT|HTTP)/.test(label) ? `an ${label}` : `a ${label}`;
+}
+
 function cap(s: string): string {
   return s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s;
 }
@@ -295,7 +300,7 @@ class BruteforceDetector implements Detector {
         'settings and change their passwords.';
     } else {
       device = victim;
-      summary = `${cap(ctx.describe(victim, conn.respH))} accepted a ${LABEL[svc]} login from ${conn.origH} after ${guesses}: ` +
+      summary = `${cap(ctx.describe(victim, conn.respH))} accepted ${an(LABEL[svc])} login from ${conn.origH} after ${guesses}: ` +
         'someone has probably broken in. Change its password now, remove the port forwarding that exposes it and ' +
         'check the device (reset it if unsure).';
     }

@@ -39,6 +39,13 @@ interface PendingLogin {
   readonly ts: number;
   readonly conn: ConnInfo;
   readonly users: string[];
+  /** The server accepted it (false: outcome unknown; refused logins are never pending). */
+  readonly ok: boolean;
+}
+
+/** "a telnet", "an FTP", "an SSH": the article as the (fixed) label is spoken, letter by letter. */
+function an(label: string): string {
+  return /^(SSH|FTP|RTSP|MQTT|HTTP)/.test(label) ? `an ${label}` : `a ${label}`;
 }
 
 function cap(s: string): string {
@@ -82,7 +89,7 @@ class CleartextDetector implements Detector {
       // A refused login still crossed in clear, but a wrong password is no leak worth a finding.
       const status = f.status_code;
       if (status === 401 || status === 407) return;
-      this.#defer('http', ts, conn, [user]);
+      this.#defer('http', ts, conn, [user], typeof status === 'number' && status >= 200 && status < 400);
       return;
     }
     if (path !== 'telnet' && path !== 'ftp_login') return;
@@ -93,7 +100,7 @@ class CleartextDetector implements Detector {
       users = users.filter((u) => !ANONYMOUS.has(u.toLowerCase()));
       if (users.length === 0 && strings(f.users).length > 0) return; // anonymous FTP: no secret sent
     }
-    this.#defer(path === 'telnet' ? 'telnet' : 'ftp', ts, conn, users);
+    this.#defer(path === 'telnet' ? 'telnet' : 'ftp', ts, conn, users, f.login_success === true);
   }
 
   conn(r: ConnRecord): void {
@@ -125,13 +132,13 @@ class CleartextDetector implements Detector {
     this.#pending.clear();
   }
 
-  #defer(svc: LoginService, ts: number, conn: ConnInfo, users: string[]): void {
+  #defer(svc: LoginService, ts: number, conn: ConnInfo, users: string[], ok: boolean): void {
     // One login per flow is enough for a per-device finding (HTTP repeats it on every request).
-    if (!this.#pending.has(conn.uid)) this.#pending.set(conn.uid, { svc, ts, conn, users });
+    if (!this.#pending.has(conn.uid)) this.#pending.set(conn.uid, { svc, ts, conn, users, ok });
   }
 
   #login(p: PendingLogin): void {
-    const { svc, ts, conn, users } = p;
+    const { svc, ts, conn, users, ok } = p;
     const ctx = this.#ctx;
     const client = ctx.deviceOf(conn.origH, conn.origMac);
     const server = ctx.deviceOf(conn.respH, conn.respMac);
@@ -148,10 +155,10 @@ class CleartextDetector implements Detector {
     let summary: string;
     if (clientInside) {
       const to = server !== null ? ctx.describe(server, conn.respH) : serverInside ? `the device at ${conn.respH}` : `${conn.respH} on the internet`;
-      summary = `${cap(ctx.describe(client, conn.origH))} logged in to ${to} over ${label}${as}, which sends the password ` +
+      summary = `${cap(ctx.describe(client, conn.origH))} ${ok ? 'logged in to' : 'sent a login to'} ${to} over ${label}${as}, which sends the password ` +
         `unencrypted: anyone on the path can read it. Use ${SAFER[svc]} instead where you can, and do not reuse that password.`;
     } else {
-      summary = `${cap(ctx.describe(server, conn.respH))} accepted a ${label} login from ${conn.origH} on the internet${as}: ` +
+      summary = `${cap(ctx.describe(server, conn.respH))} ${ok ? 'accepted' : 'was sent'} ${an(label)} login from ${conn.origH} on the internet${as}: ` +
         `the password crossed the internet unencrypted. Turn ${label} off on it or use ${SAFER[svc]}, and change that password.`;
     }
     this.#raise(key, {

@@ -129,7 +129,7 @@ test('a login from the internet names the LAN server; FTP anonymous logins are n
   assert.equal(a.length, 1);
   assert.equal(a[0].device, ftp.mac);
   assert.equal(a[0].evidence.service, 'ftp');
-  assert.match(a[0].summary, /accepted a FTP login from 45\.155\.205\.99 on the internet as user "backup"/);
+  assert.match(a[0].summary, /accepted an FTP login from 45\.155\.205\.99 on the internet as user "backup"/);
 
   const anon = await detectFile(file(session('anonymous', 40001, T0)));
   assert.equal(anon.log('ftp_login')[0].login_success, true);
