@@ -68,18 +68,25 @@ const BLOCKLIST_LABEL = /(?:^|[-.])(?:dnsbl|rbl|dnswl|surbl|uribl|hashbl)(?:[-.]
 
 // -- what a name looks like -----------------------------------------------------------------------
 
+const COUNTS = new Uint16Array(256);
+
 /** Shannon entropy in bits per character of `s` (letters folded to lower case). */
 export function entropy(s: string): number {
-  const counts = new Map<number, number>();
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
+  const n = Math.min(s.length, 65_535);
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i) & 0xff;
     if (c >= 65 && c <= 90) c += 32;
-    counts.set(c, (counts.get(c) ?? 0) + 1);
+    COUNTS[c]!++;
   }
   let h = 0;
-  for (const n of counts.values()) {
-    const p = n / s.length;
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i) & 0xff;
+    if (c >= 65 && c <= 90) c += 32;
+    const k = COUNTS[c]!;
+    if (k === 0) continue; // counted already
+    const p = k / n;
     h -= p * Math.log2(p);
+    COUNTS[c] = 0;
   }
   return h;
 }
@@ -154,13 +161,15 @@ function shape(s: string): Shape {
  */
 export function looksEncoded(s: string): boolean {
   const n = s.length;
-  if (n < 8 || entropy(s) < 3) return false; // short, or padding and repeated characters
+  if (n < 8) return false;
   const r = shape(s);
-  if (r.hexOnly && r.digits >= n * 0.15 && r.letters >= n * 0.15) return true;
-  if (r.caseSwitches >= n / 5 || r.classSwitches >= n / 4) return true;
-  // Random letters: about 30 % common pairs (99th percentile 55 % at 40 characters); joined
-  // English words 70-90 %.
-  return r.pairs >= 12 && r.common < r.pairs * 0.6;
+  const encoded = (r.hexOnly && r.digits >= n * 0.15 && r.letters >= n * 0.15)
+    || r.caseSwitches >= n / 5 || r.classSwitches >= n / 4
+    // Random letters: about 30 % common pairs (99th percentile 55 % at 40 characters); joined
+    // English words 70-90 %.
+    || (r.pairs >= 12 && r.common < r.pairs * 0.6);
+  // Padding and repeated characters ("aaaa…", "0a0a…") are not data.
+  return encoded && entropy(s) >= 3;
 }
 
 /**
@@ -170,11 +179,11 @@ export function looksEncoded(s: string): boolean {
  */
 export function looksGenerated(label: string): boolean {
   const n = label.length;
-  if (n < DGA_MIN_LABEL || entropy(label) < 2.5) return false;
+  if (n < DGA_MIN_LABEL) return false;
   const r = shape(label);
-  if (r.digits > 0 && r.letters > 0 && r.classSwitches >= 4) return true;
-  if (r.letters < n * 0.7 || r.pairs < 6) return false;
-  return r.common < r.pairs * 0.45;
+  const generated = (r.digits > 0 && r.letters > 0 && r.classSwitches >= 4)
+    || (r.letters >= n * 0.7 && r.pairs >= 6 && r.common < r.pairs * 0.45);
+  return generated && entropy(label) >= 2.5;
 }
 
 /** FNV-1a 32-bit: distinct names are counted by hash so no attacker-sized strings are kept. */
@@ -304,13 +313,18 @@ export class DnsTunnelDetector implements Detector {
     const left = parent === '' ? name : name.length > parent.length ? name.slice(0, name.length - parent.length - 1) : '';
     const data = left.replace(/[.-]/g, '');
     if (data.length < this.#labelLength || !looksEncoded(data)) return;
-    const { device, client } = this.#who(conn);
-    const key = `${device ?? client}|${parent}`;
-    const w = this.#tunnels.upsert(key, () => ({
-      device, client, server: conn.respH, parent, start: ts, last: ts, service: dataService(parent, name),
-      encoded: new CappedSet<number>(Math.min(65_536, this.#subdomains * 4)),
-      queries: 0, dataTypes: 0, uids: [], examples: [], qtypes: [], raised: 0,
-    }));
+    // State is per querying address; the device is looked up once, when its window opens.
+    const key = `${conn.origH}|${parent}`;
+    let w = this.#tunnels.get(key);
+    if (w === undefined) {
+      const { device, client } = this.#who(conn);
+      w = {
+        device, client, server: conn.respH, parent, start: ts, last: ts, service: dataService(parent, name),
+        encoded: new CappedSet<number>(Math.min(65_536, this.#subdomains * 4)),
+        queries: 0, dataTypes: 0, uids: [], examples: [], qtypes: [], raised: 0,
+      };
+      this.#tunnels.set(key, w);
+    }
     if (ts - w.start > this.#window) this.#resetTunnel(w, ts);
     w.last = ts;
     w.queries++;
@@ -346,16 +360,16 @@ export class DnsTunnelDetector implements Detector {
     w.raised = n;
     const service = w.service;
     // Without a real domain the names only reach the server they are sent to: name it.
-    const where = w.parent === '' ? `names under no real internet domain, sent straight to the DNS server at ${w.server}` : w.parent;
+    const where = w.parent === '' ? `names under no real internet domain (straight to the DNS server at ${w.server})` : w.parent;
     const types = w.dataTypes * 2 >= w.queries ? `, mostly ${w.qtypes.join('/')} lookups that carry data back` : '';
     const elapsed = span(w.last - w.start);
     let severity: Severity = 'high';
     let summary: string;
     if (service) {
       severity = 'low';
-      summary = `${cap(who)} looked up ${plural(n, 'long encoded name')} under ${where} in ${elapsed}: this is how ${service} works (it sends data inside DNS names on purpose), so it is probably fine if you run it.`;
+      summary = `${cap(who)} looked up ${plural(n, 'long encoded name')} in ${elapsed} under ${where}: this is how ${service} works (it sends data inside DNS names on purpose), so it is probably fine if you run it.`;
     } else {
-      summary = `${cap(who)} sent ${plural(n, 'DNS query', 'DNS queries')} carrying encoded data to ${where} in ${elapsed}${types}: a program on it is probably tunnelling data through DNS (as dnscat2 or iodine do) to get past the firewall. Check what runs on it, or unplug it and reset it to factory settings.`;
+      summary = `${cap(who)} sent ${plural(n, 'DNS query', 'DNS queries')} carrying encoded data in ${elapsed} to ${where}${types}: a program on it is probably tunnelling data through DNS (as dnscat2 or iodine do) to get past the firewall. Check what runs on it, or unplug it and reset it to factory settings.`;
     }
     this.#ctx.raise({
       ts: w.last,
@@ -386,13 +400,16 @@ export class DnsTunnelDetector implements Detector {
     const dot = parent.indexOf('.');
     const label = dot > 0 ? parent.slice(0, dot) : parent;
     if (!looksGenerated(label) || dataService(parent, name)) return;
-    const { device, client } = this.#who(conn);
-    const key = device ?? client;
-    const w = this.#dga.upsert(key, () => ({
-      device, client, start: ts, last: ts,
-      domains: new CappedSet<number>(Math.min(65_536, this.#nxdomains * 4)),
-      nx: 0, uids: [], examples: [], raised: 0,
-    }));
+    let w = this.#dga.get(conn.origH);
+    if (w === undefined) {
+      const { device, client } = this.#who(conn);
+      w = {
+        device, client, start: ts, last: ts,
+        domains: new CappedSet<number>(Math.min(65_536, this.#nxdomains * 4)),
+        nx: 0, uids: [], examples: [], raised: 0,
+      };
+      this.#dga.set(conn.origH, w);
+    }
     if (ts - w.start > this.#window) {
       w.domains = new CappedSet<number>(Math.min(65_536, this.#nxdomains * 4));
       w.start = ts;

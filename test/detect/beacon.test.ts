@@ -101,25 +101,24 @@ function house(): string {
 test('score: a steady rhythm with same-size requests scores high; random gaps and sizes score low', () => {
   const r = rng(3);
   const n = 40;
-  const times = new Float64Array(64);
-  const sizes = new Float64Array(64);
+  const ring = new Float64Array(128);
   for (let i = 0; i < n; i++) {
-    times[i] = T0 + i * 300 + (r() * 2 - 1) * 15;
-    sizes[i] = 220 + Math.floor(r() * 7);
+    ring[i * 2] = T0 + i * 300 + (r() * 2 - 1) * 15;
+    ring[i * 2 + 1] = 220 + Math.floor(r() * 7);
   }
-  const steady = beaconScore(times, sizes, n, n, times[0]!, times[n - 1]!);
+  const steady = beaconScore(ring, n, n, ring[0]!, ring[(n - 1) * 2]!);
   assert.ok(steady.score > 0.9, `steady ${steady.score}`);
   assert.ok(Math.abs(steady.interval - 300) < 20, `interval ${steady.interval}`);
   let t = T0;
   for (let i = 0; i < n; i++) {
     t += -Math.log(1 - r()) * 300;
-    times[i] = t;
-    sizes[i] = 100 + Math.floor(r() * 20_000);
+    ring[i * 2] = t;
+    ring[i * 2 + 1] = 100 + Math.floor(r() * 20_000);
   }
-  const noisy = beaconScore(times, sizes, n, n, times[0]!, times[n - 1]!);
+  const noisy = beaconScore(ring, n, n, ring[0]!, ring[(n - 1) * 2]!);
   assert.ok(noisy.score < 0.75, `noisy ${noisy.score}`);
   // Fewer than 4 check-ins cannot be judged.
-  assert.equal(beaconScore(times, sizes, 3, 3, times[0]!, times[2]!).score, 0);
+  assert.equal(beaconScore(ring, 3, 3, ring[0]!, ring[4]!).score, 0);
 });
 
 test('a camera calling one address every 5 minutes for 2 hours: beacon (medium) for the camera, nothing else', async () => {
