@@ -191,10 +191,11 @@ class BruteforceDetector implements Detector {
         const ok = f.auth_success;
         if (ok !== true && ok !== false) return; // undecided: the conn record judges the session
         this.#decided.set(conn.uid, ts);
-        // As Zeek (SSH::Password_Guessing): one failure per connection that never authenticated.
-        // Failures inside a session that then succeeded are the client trying its methods (a
-        // refused key before the password), not guesses.
-        this.#observe('ssh', ts, conn, conn.respP, ok ? 0 : 1, 0, null, ok);
+        // A connection that never authenticated: each refused attempt counts (hydra and most
+        // guessers try several passwords a connection, up to the server's MaxAuthTries). Refusals
+        // inside a session that then succeeded are the client trying its methods (none, a key
+        // the server does not know) before the right one: not guesses.
+        this.#observe('ssh', ts, conn, conn.respP, ok ? 0 : Math.max(1, num(f.auth_attempts)), 0, null, ok);
         return;
       }
       default:
