@@ -73,6 +73,8 @@ class Pair {
   firstBytes = 0;
   readonly uids: string[] = [];
   dirty = false;
+  /** False once the pair left the map (swept or dropped at the cap). */
+  alive = true;
   /** Counted in the destination's prevalence (done once the pair repeats). */
   counted = false;
   lastScored = -Infinity;
@@ -93,7 +95,7 @@ class Pair {
 
   add(ts: number, bytes: number, uid: string): void {
     this.conns++;
-    if (this.uids.length < 10) pushCapped(this.uids, uid);
+    if (uid !== '' && this.uids.length < 10) pushCapped(this.uids, uid);
     if (this.events > 0 && Math.abs(ts - this.last) < SAME_EVENT) {
       // Parallel connections of one check-in: one event, the bytes add up.
       if (this.ring === null) this.firstBytes += bytes;
@@ -191,6 +193,18 @@ export function beaconScore(ring: Float64Array, held: number, events: number, fi
   return { score: (2 * timing + size) / 3, timing, size, interval: ts.median, bytes: ds.median };
 }
 
+const SEEN_ONCE = 1;
+const PROMOTED = 2;
+
+/** FNV-1a 32-bit over two strings (a separator between them), without building a key. */
+function pairHash(a: string, b: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 124, 0x01000193);
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** Multicast or broadcast destination, told from the text without allocating. */
 function isGroup(ip: string): boolean {
   const c0 = ip.charCodeAt(0);
@@ -217,6 +231,21 @@ export class BeaconDetector implements Detector {
   readonly #prevalence: BoundedMap<string, CappedSet<string>>;
   #dirty: Pair[] = [];
   #nextSweep = 0;
+  /**
+   * First sightings, by a hash of (device address, destination address): most outbound flows
+   * are one-off visits, and a pair (key string, map entry, object) for each would cost more than
+   * all the rest of the detector. A slot holds a flow seen once (its time and bytes) or marks a
+   * pair that exists (promoted, with the time it was last used). A one-off overwrites a one-off;
+   * a promoted slot stays until idle for a day. Only the second sighting builds the pair.
+   */
+  readonly #slotHash: Uint32Array;
+  readonly #slotTs: Float64Array;
+  readonly #slotBytes: Float64Array;
+  readonly #slotState: Uint8Array;
+  readonly #slotMask: number;
+  /** The pair of a promoted slot (validated on use: same addresses, still in the map). */
+  readonly #slotPair: (Pair | null)[];
+  readonly #maxPairs: number;
 
   constructor(config: DetectConfig, ctx: DetectContext) {
     this.#ctx = ctx;
@@ -227,6 +256,15 @@ export class BeaconDetector implements Detector {
     this.#pairs = new BoundedMap(config.maxTracked, drop);
     this.#names = new BoundedMap(config.maxTracked, drop);
     this.#prevalence = new BoundedMap(config.maxTracked, drop);
+    let slots = 1024;
+    while (slots < config.maxTracked * 4 && slots < 1 << 20) slots *= 2;
+    this.#slotHash = new Uint32Array(slots);
+    this.#slotTs = new Float64Array(slots);
+    this.#slotBytes = new Float64Array(slots);
+    this.#slotState = new Uint8Array(slots);
+    this.#slotMask = slots - 1;
+    this.#slotPair = new Array<Pair | null>(slots).fill(null);
+    this.#maxPairs = Math.max(1, config.maxTracked);
   }
 
   /** DNS answers: remember which name each address was looked up as. */
@@ -249,24 +287,61 @@ export class BeaconDetector implements Detector {
     if (!r.localOrig || r.localResp) return;
     if (SKIP_PORTS.has(r.respP) || isGroup(r.respH)) return;
     if (r.proto !== 'tcp' && r.proto !== 'udp') return;
-    const dest = this.#names.get(r.respH) ?? r.respH;
-    // Keyed by the device's address; which device that is, is asked once, when the pair opens.
-    const key = `${r.origH}|${dest}`;
-    let p = this.#pairs.get(key);
-    if (p === undefined) {
-      p = new Pair(this.#ctx.deviceOf(r.origH, r.origL2), r.origH, dest, r);
-      this.#pairs.set(key, p);
+    const h = pairHash(r.origH, r.respH);
+    const slot = h & this.#slotMask;
+    const state = this.#slotState[slot]!;
+    const mine = this.#slotHash[slot] === h;
+    if (!mine && (state !== PROMOTED || r.ts - this.#slotTs[slot]! > IDLE)) {
+      // First sighting (or its slot was taken by a one-off): remember it, nothing more.
+      this.#slotHash[slot] = h;
+      this.#slotState[slot] = SEEN_ONCE;
+      this.#slotTs[slot] = r.ts;
+      this.#slotBytes[slot] = r.origIpBytes;
+      return;
+    }
+    // Seen before (or the slot belongs to another pair: then the map decides).
+    let firstTs = -1;
+    let firstBytes = 0;
+    let p: Pair | null | undefined = null;
+    if (mine) {
+      if (state === SEEN_ONCE) {
+        firstTs = this.#slotTs[slot]!;
+        firstBytes = this.#slotBytes[slot]!;
+        this.#slotState[slot] = PROMOTED;
+      } else {
+        // The slot remembers its pair: no key string, no map lookup for a known pair's flows.
+        p = this.#slotPair[slot];
+        if (p && (!p.alive || p.client !== r.origH || p.ip !== r.respH)) p = null;
+      }
+      this.#slotTs[slot] = r.ts;
+    }
+    if (!p) {
+      const dest = this.#names.get(r.respH) ?? r.respH;
+      // Keyed by the device's address; which device that is, is asked once, when the pair opens.
+      const key = `${r.origH}|${dest}`;
+      p = this.#pairs.get(key);
+      if (p === undefined) {
+        p = new Pair(this.#ctx.deviceOf(r.origH, r.origL2), r.origH, dest, r);
+        if (this.#pairs.size >= this.#maxPairs) {
+          // The map drops its oldest pair to make room: the slots must not keep feeding it.
+          const oldest = this.#pairs.values().next().value;
+          if (oldest) oldest.alive = false;
+        }
+        this.#pairs.set(key, p);
+      }
+      if (mine) this.#slotPair[slot] = p;
     }
     p.ip = r.respH;
     p.port = r.respP;
     p.proto = r.proto;
+    if (firstTs >= 0) p.add(firstTs, firstBytes, '');
     p.add(r.ts, r.origIpBytes, r.uid);
     if (p.events < PREVALENT_AFTER) return;
     if (!p.counted) {
       // Prevalence counts devices that call the destination repeatedly, not one-off visits.
       p.counted = true;
-      let set = this.#prevalence.get(dest);
-      if (set === undefined) this.#prevalence.set(dest, (set = new CappedSet<string>(64)));
+      let set = this.#prevalence.get(p.dest);
+      if (set === undefined) this.#prevalence.set(p.dest, (set = new CappedSet<string>(64)));
       set.add(p.device ?? p.client);
     }
     if (!p.dirty) {
@@ -279,7 +354,11 @@ export class BeaconDetector implements Detector {
     if (this.#dirty.length > 0) this.#scoreDirty(now, false);
     if (now >= this.#nextSweep) {
       this.#nextSweep = now + SWEEP_EVERY;
-      this.#pairs.sweep((p) => p.last < now - IDLE);
+      this.#pairs.sweep((p) => {
+        if (p.last >= now - IDLE) return false;
+        p.alive = false;
+        return true;
+      });
     }
   }
 

@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectFile } from '../helpers/detect.js';
 import { type Endpoint, type Frame, merge, startAt, tcpSession, udpExchange, writePcap } from '../helpers/pcap-writer.js';
-import { beaconScore } from '../../src/detect/beacon.js';
+import { BeaconDetector, beaconScore } from '../../src/detect/beacon.js';
+import { ConnRecord } from '../../src/flow/conn-record.js';
+import { DETECT_DEFAULTS } from '../../src/config/detect.js';
 import type { Indicator, IntelLookup } from '../../src/intel/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-beacon-'));
@@ -209,4 +211,32 @@ test('a steady rhythm shorter than minSpanSeconds, or with too few connections, 
   assert.equal(withLowerSpan.of('beacon').length, 1, 'the same capture with minSpanSeconds 1800');
   const few = await detectFile(file(merge(...regular(CAMERA, C2, 600, 20, 220, TWO_HOURS, 5))));
   assert.equal(few.of('beacon').length, 0, '13 connections < 20');
+});
+
+test('bounded: with maxTracked 16, churn of 200 repeating pairs drops the oldest (counted) and a beacon after it still fires', () => {
+  const alerts: { code: string; device: string | null }[] = [];
+  const counts = new Map<string, number>();
+  const det = new BeaconDetector({ ...DETECT_DEFAULTS, maxTracked: 16 }, {
+    raise: (a) => alerts.push(a),
+    deviceOf: (ip, mac) => (ip.startsWith('192.168.') ? mac : null),
+    describe: (mac, ip) => mac ?? ip,
+    isGateway: () => false,
+    intel: () => null,
+    baselines: null,
+    learning: () => false,
+    count: (n, k = 1) => counts.set(n, (counts.get(n) ?? 0) + k),
+  });
+  const flow = (ts: number, client: string, mac: string, server: string, bytes: number) => {
+    const r = new ConnRecord();
+    Object.assign(r, { ts, uid: `C${ts}`, origH: client, respH: server, respP: 443, proto: 'tcp', localOrig: true, localResp: false, origL2: mac, origIpBytes: bytes });
+    det.conn(r);
+  };
+  for (let i = 0; i < 200; i++) for (let k = 0; k < 3; k++) flow(T0 + i + k * 0.3 + k, '192.168.1.50', LAPTOP.mac, `93.184.${i >> 8}.${i & 255}`, 500);
+  assert.ok((counts.get('detect.beacon.dropped') ?? 0) >= 180, `dropped ${counts.get('detect.beacon.dropped')}`);
+  for (let t = 0; t <= TWO_HOURS; t += 300) {
+    flow(T0 + 1000 + t, CAMERA.ip, CAMERA.mac, C2, 260);
+    det.tick(T0 + 1000 + t + 1);
+  }
+  det.finish(T0 + 1000 + TWO_HOURS + 10);
+  assert.deepEqual(alerts.map((a) => `${a.code} ${a.device}`), [`beacon ${CAMERA.mac}`, `beacon ${CAMERA.mac}`]);
 });
