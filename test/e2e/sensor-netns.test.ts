@@ -134,6 +134,15 @@ test('vigil run on a LAN of namespaces: inventory and flows land in SQLite', { t
     const out = inNs(h.ns, process.execPath, '-e', CLIENT);
     assert.deepEqual(JSON.parse(out), ['10.77.0.1'], `${h.hostname} resolved through dnsmasq`);
   }
+  // The camera probes 40 closed ports of the server (each refused: REJ), as a compromised camera
+  // mapping the LAN would: the port-scan detector must name the camera, in the database.
+  inNs(HOSTS[0].ns, process.execPath, '-e', `
+const net = require('node:net'); let left = 40;
+for (let p = 7000; p < 7040; p++) {
+  const s = net.connect({ host: '${SERVER.ip}', port: p });
+  s.on('error', () => { if (--left === 0) process.exit(0); }); s.on('connect', () => { s.destroy(); if (--left === 0) process.exit(0); });
+}
+setTimeout(() => process.exit(0), 5000);`);
   await sleep(1500);
 
   // The CLI beside the running sensor: listings read the live database, and an acceptance is
@@ -187,6 +196,10 @@ test('vigil run on a LAN of namespaces: inventory and flows land in SQLite', { t
   }
   const queries = store.dns({ limit: 1000 });
   assert.ok(queries.some((q) => q.query === 'nas.home.test' && q.answers.includes('10.77.0.1')), 'the DNS answers are stored');
+  const scans = store.alerts({ code: 'scan.vertical' });
+  assert.equal(scans.length, 1, `one scan.vertical alert: ${JSON.stringify(store.alerts({}).map((x) => x.code))}`);
+  assert.equal(scans[0].device, HOSTS[0].mac, 'it names the camera that scanned');
+  assert.match(scans[0].summary, /garage-cam|Hikvision/i, 'by its name, not only its address');
   const newDevice = store.alerts({ code: 'new_device' });
   for (const h of HOSTS) assert.equal(newDevice.filter((a) => a.device === h.mac).length, 1, `one new_device alert for ${h.hostname}`);
 });
