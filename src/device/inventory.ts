@@ -129,7 +129,11 @@ class Entry {
   previousOwner: string | null = null;
   previousIp: string | null = null;
 
-  constructor(mac: string, ts: number, vendor: string | null, randomized: boolean) {
+  /** Creation order (the device map's order), so re-guessing runs in the order it always did. */
+  readonly seq: number;
+
+  constructor(mac: string, ts: number, vendor: string | null, randomized: boolean, seq: number) {
+    this.seq = seq;
     this.mac = mac;
     this.firstSeen = ts;
     this.lastSeen = ts;
@@ -142,6 +146,36 @@ class Entry {
     for (const a of this.addresses) if (a.ip === ip) return a.lastSeen;
     return -Infinity;
   }
+}
+
+/**
+ * The last flow-side sighting of a (MAC, local address) pair whose device owns the address: the
+ * next flow of the same pair (the common case) is settled with two string compares instead of
+ * two Map lookups and an address scan. Slots are reused objects (no garbage per flow).
+ * A slot with no device holds a MAC that can never become one: the inventory was full (devices
+ * are never removed, so it stays full).
+ */
+interface Seen {
+  mac: string;
+  ip: string;
+  /** The device, or null for a MAC refused because the inventory is full. */
+  e: Entry | null;
+  a: Addr | null;
+  /** `#epoch` when the ownership was checked: any owner change or dropped address moves it on. */
+  epoch: number;
+}
+
+/** Slots of the sighting cache (a power of two), indexed by the MAC's last two bytes. */
+const SEEN_SLOTS = 4096;
+
+/** Index of a lower-case `aa:bb:cc:dd:ee:ff` MAC's slot, from its last two bytes (no allocation). */
+function seenSlot(mac: string): number {
+  return ((hexDigit(mac.charCodeAt(12)) << 12) | (hexDigit(mac.charCodeAt(13)) << 8) |
+    (hexDigit(mac.charCodeAt(15)) << 4) | hexDigit(mac.charCodeAt(16))) & (SEEN_SLOTS - 1);
+}
+
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 }
 
 function str(v: unknown): string | null {
@@ -164,8 +198,16 @@ export class DeviceInventory implements RecordSink {
   /** Current owner (MAC) of each local address any device holds. Bounded by devices × addresses. */
   readonly #ipOwner = new Map<string, string>();
   readonly #dirty = new Set<Entry>();
+  /** Devices whose clues changed since `drainDirty` last re-guessed (see Entry.cluesChanged). */
+  readonly #changed = new Set<Entry>();
   /** Devices whose new_device alert waits, in due order. */
   readonly #pending: Entry[] = [];
+  readonly #seen: Seen[] = Array.from({ length: SEEN_SLOTS }, () => ({ mac: '', ip: '', e: null, a: null, epoch: -1 }));
+  /** Bumped whenever an address changes owner or is dropped: cached sightings are checked again. */
+  #epoch = 0;
+  /** The device last seen forwarding public addresses (the router): most flows name it. */
+  #publicMac = '';
+  #publicEntry: Entry | null = null;
   #startedAt: number | null;
   readonly #startedFixed: boolean;
   #now = -Infinity;
@@ -204,7 +246,7 @@ export class DeviceInventory implements RecordSink {
       if (mac === null) continue;
       let e = this.#devices.get(mac);
       if (e === undefined) {
-        e = new Entry(mac, d.firstSeen, d.vendor, d.randomized);
+        e = new Entry(mac, d.firstSeen, d.vendor, d.randomized, this.#devices.size);
         this.#devices.set(mac, e);
       } else {
         e.firstSeen = Math.min(e.firstSeen, d.firstSeen);
@@ -233,14 +275,20 @@ export class DeviceInventory implements RecordSink {
         e.type = d.type;
         e.typeEvidence = d.typeEvidence;
       }
-      e.cluesChanged = true;
+      this.#clue(e);
     }
   }
 
   /** Devices changed since the last call (the pipeline persists them about once a second). */
   drainDirty(): Device[] {
     const out: Device[] = [];
-    for (const e of this.#devices.values()) if (e.cluesChanged) this.#identify(e);
+    if (this.#changed.size > 0) {
+      // Only devices whose clues changed (not every device every second), in the device map's order.
+      const changed = [...this.#changed];
+      this.#changed.clear();
+      if (changed.length > 1) changed.sort((a, b) => a.seq - b.seq);
+      for (const e of changed) if (e.cluesChanged) this.#identify(e);
+    }
     for (const e of this.#dirty) {
       e.dirty = false;
       e.persistedLastSeen = e.lastSeen;
@@ -328,21 +376,79 @@ export class DeviceInventory implements RecordSink {
   // ---- per source --------------------------------------------------------------------------
 
   #connSide(mac: string, ip: string, local: boolean, start: number, ts: number): void {
+    const c = this.#seen[seenSlot(mac)];
+    if (c.mac === mac) {
+      if (c.e === null) {
+        // Refused for good (full inventory): what #sighting would do, i.e. count the refusal.
+        if (local && connSideKind(ip, true) !== AddrKind.Ignore) this.#count('device.capped');
+        return;
+      }
+      if (local && c.ip === ip && c.epoch === this.#epoch && c.a !== null) {
+        // What #sighting does for a known device and an address it owns, without the lookups.
+        const e = c.e;
+        const a = c.a;
+        if (start < ts) this.#touch(e, start);
+        this.#touch(e, ts);
+        if (start < ts) this.#bumpAddress(e, a, start);
+        this.#bumpAddress(e, a, ts);
+        this.#earlyAlert(e);
+        return;
+      }
+    }
     if (!isUnicastMac(mac)) return;
     const kind = connSideKind(ip, local);
     if (kind !== AddrKind.Public) {
       const e = this.#sighting(mac, ts, ip, kind, false, start);
-      if (e !== null) this.#earlyAlert(e);
+      if (e !== null) {
+        if (kind === AddrKind.Local) this.#remember(mac, ip, e);
+        this.#earlyAlert(e);
+      } else if (kind !== AddrKind.Ignore) {
+        this.#refused(mac);
+      }
       return;
     }
     // Public source behind a local MAC: the MAC forwards (a router), or the LAN uses public space.
-    const e = this.#devices.get(mac);
-    if (e === undefined) return;
+    let e: Entry | undefined;
+    if (mac === this.#publicMac && this.#publicEntry !== null) {
+      e = this.#publicEntry; // devices are never removed: the reference stays good
+    } else {
+      e = this.#devices.get(mac);
+      if (e === undefined) {
+        this.#refused(mac);
+        return;
+      }
+      this.#publicMac = mac;
+      this.#publicEntry = e;
+    }
     this.#touch(e, ts);
     if (e.publicSources.length < GATEWAY_PUBLIC_SOURCES && ip.indexOf(':') < 0 && !e.publicSources.includes(ip)) {
       e.publicSources.push(ip);
       if (e.publicSources.length === GATEWAY_PUBLIC_SOURCES) this.#addRole(e, 'gateway');
     }
+  }
+
+  /** A unicast MAC is no device: cached when it never can be (the inventory is full). */
+  #refused(mac: string): void {
+    if (this.#devices.size < this.#o.maxDevices || this.#devices.has(mac)) return;
+    const c = this.#seen[seenSlot(mac)];
+    c.mac = mac;
+    c.ip = '';
+    c.e = null;
+    c.a = null;
+  }
+
+  /** Caches a flow side's sighting when its device now owns the address (see Seen). */
+  #remember(mac: string, ip: string, e: Entry): void {
+    if (this.#ipOwner.get(ip) !== e.mac) return;
+    let a: Addr | null = null;
+    for (const x of e.addresses) if (x.ip === ip) a = x;
+    if (a === null) return;
+    const c = this.#seen[seenSlot(mac)];
+    c.mac = mac;
+    c.ip = ip;
+    c.e = e;
+    c.a = a;
+    c.epoch = this.#epoch;
   }
 
   #arp(ts: number, f: LogFields): void {
@@ -427,7 +533,7 @@ export class DeviceInventory implements RecordSink {
         if (s === '_dns-sd._udp.local' || s === '_device-info._tcp.local') continue;
         if (this.#addTo(e, e.mdnsServices, s, this.#o.maxServicesPerDevice, 'device.services_capped')) this.#clueChanged(e);
       }
-      for (const t of facts.txt) if (this.#addTo(e, e.mdnsTxt, t, MAX_EXTRA, 'device.services_capped')) e.cluesChanged = true;
+      for (const t of facts.txt) if (this.#addTo(e, e.mdnsTxt, t, MAX_EXTRA, 'device.services_capped')) this.#clue(e);
       this.#earlyAlert(e);
       return;
     }
@@ -461,7 +567,7 @@ export class DeviceInventory implements RecordSink {
     // What a device announces (NT) or answers for (ST of a response) is its own type; what a
     // searcher asks for (ST of an M-SEARCH) is not.
     const t = method === 'NOTIFY' ? str(f.nt) : method === 'RESPONSE' ? str(f.st) : null;
-    if (t !== null && t.startsWith('urn:') && this.#addTo(e, e.ssdpTypes, this.#clean(t), MAX_EXTRA, 'device.services_capped')) e.cluesChanged = true;
+    if (t !== null && t.startsWith('urn:') && this.#addTo(e, e.ssdpTypes, this.#clean(t), MAX_EXTRA, 'device.services_capped')) this.#clue(e);
     this.#earlyAlert(e);
   }
 
@@ -546,10 +652,10 @@ export class DeviceInventory implements RecordSink {
       return null;
     }
     const randomized = isRandomized(mac);
-    const e = new Entry(mac, ts, randomized ? null : vendorOf(mac), randomized);
+    const e = new Entry(mac, ts, randomized ? null : vendorOf(mac), randomized, this.#devices.size);
     this.#devices.set(mac, e);
     this.#count('device.new');
-    e.cluesChanged = e.vendor !== null;
+    if (e.vendor !== null) this.#clue(e);
     this.#markDirty(e);
     if (!this.#inGrace(ts)) {
       e.alertPending = true;
@@ -576,8 +682,14 @@ export class DeviceInventory implements RecordSink {
   }
 
   #clueChanged(e: Entry): void {
-    e.cluesChanged = true;
+    this.#clue(e);
     this.#markDirty(e);
+  }
+
+  /** A clue changed: re-guess the type before the device is next handed out. */
+  #clue(e: Entry): void {
+    e.cluesChanged = true;
+    this.#changed.add(e);
   }
 
   #addAddress(e: Entry, ip: string, ts: number, live: boolean): void {
@@ -585,14 +697,14 @@ export class DeviceInventory implements RecordSink {
     let a: Addr | undefined;
     for (let i = 0; i < list.length; i++) if (list[i].ip === ip) { a = list[i]; break; }
     if (a !== undefined) {
-      if (ts > a.lastSeen) a.lastSeen = ts;
-      else if (ts < a.firstSeen) { a.firstSeen = ts; this.#markDirty(e); }
+      this.#bumpAddress(e, a, ts);
     } else {
       if (list.length >= this.#o.maxAddressesPerDevice) {
         // Keep the most recently seen addresses: drop the stalest.
         let old = 0;
         for (let i = 1; i < list.length; i++) if (list[i].lastSeen < list[old].lastSeen) old = i;
         const gone = list.splice(old, 1)[0];
+        this.#epoch++;
         if (this.#ipOwner.get(gone.ip) === e.mac) this.#ipOwner.delete(gone.ip);
         this.#count('device.addresses_capped');
       }
@@ -611,6 +723,13 @@ export class DeviceInventory implements RecordSink {
       }
     }
     this.#ipOwner.set(ip, e.mac);
+    this.#epoch++;
+  }
+
+  /** An address of `e` seen (again) at `ts`. */
+  #bumpAddress(e: Entry, a: Addr, ts: number): void {
+    if (ts > a.lastSeen) a.lastSeen = ts;
+    else if (ts < a.firstSeen) { a.firstSeen = ts; this.#markDirty(e); }
   }
 
   #addName(e: Entry, source: NameSource, raw: string, ts: number, live: boolean): void {
@@ -633,7 +752,7 @@ export class DeviceInventory implements RecordSink {
       e.names.splice(old, 1);
     }
     e.names.push({ source, name, ts });
-    e.cluesChanged = true;
+    this.#clue(e);
     if (live) this.#markDirty(e);
   }
 
@@ -659,7 +778,7 @@ export class DeviceInventory implements RecordSink {
   #addRole(e: Entry, role: string): void {
     if (e.roles.includes(role)) return;
     e.roles.push(role);
-    e.cluesChanged = true;
+    this.#clue(e);
   }
 
   /** Strings from the network, made fit to keep: no NUL padding, single spaces, capped length. */

@@ -20,19 +20,7 @@ const WORDS = new Uint32Array(4);
 
 /** Parses IPv4 dotted or IPv6 text into WORDS; returns 4 or 6, or 0 when it is not an address. */
 function parse(ip: string): number {
-  if (ip.indexOf(':') < 0) {
-    const p = ip.split('.');
-    if (p.length !== 4) return 0;
-    let a = 0;
-    for (const s of p) {
-      if (!/^\d{1,3}$/.test(s)) return 0;
-      const n = Number(s);
-      if (n > 255) return 0;
-      a = a * 256 + n;
-    }
-    WORDS[0] = a;
-    return 4;
-  }
+  if (ip.indexOf(':') < 0) return parse4(ip);
   let text = ip;
   const pct = text.indexOf('%'); // zone index (fe80::1%eth0)
   if (pct >= 0) text = text.slice(0, pct);
@@ -58,6 +46,34 @@ function parse(ip: string): number {
     WORDS[i >> 1] = ((parseInt(hi, 16) << 16) | parseInt(lo, 16)) >>> 0;
   }
   return 6;
+}
+
+/**
+ * Dotted IPv4 (four groups of 1-3 digits, each at most 255) into WORDS[0]; 4, or 0 when it is not
+ * one. Scans the characters: called per ARP/DNS record and by detectors, so it allocates nothing.
+ */
+function parse4(ip: string): number {
+  let a = 0;
+  let group = 0;
+  let digits = 0;
+  let groups = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || group > 255 || ++groups > 4) return 0;
+      a = a * 256 + group;
+      group = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      group = group * 10 + (c - 0x30);
+      digits++;
+    } else {
+      return 0;
+    }
+  }
+  if (groups !== 4) return 0;
+  WORDS[0] = a;
+  return 4;
 }
 
 /** Classifies a source address given as text (per record, not per packet). */

@@ -154,10 +154,26 @@ export function isRandomized(mac: string): boolean {
 
 /** `aa:bb:cc:dd:ee:ff` in lower case, or null when the text is not a 48-bit MAC. */
 export function normalizeMac(mac: string): string | null {
+  // The engine's records already use this form: hand the same string back (per ARP/DHCP record).
+  if (isCanonicalMac(mac)) return mac;
   const n = macNumber(mac);
   if (n < 0) return null;
   const h = n.toString(16).padStart(12, '0');
   return h.slice(0, 2) + ':' + h.slice(2, 4) + ':' + h.slice(4, 6) + ':' + h.slice(6, 8) + ':' + h.slice(8, 10) + ':' + h.slice(10, 12);
+}
+
+/** `aa:bb:cc:dd:ee:ff` exactly (lower-case hex, colons), checked without allocating. */
+function isCanonicalMac(mac: string): boolean {
+  if (mac.length !== 17) return false;
+  for (let i = 0; i < 17; i++) {
+    const c = mac.charCodeAt(i);
+    if (i % 3 === 2) {
+      if (c !== 0x3a) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
