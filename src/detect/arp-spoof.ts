@@ -52,6 +52,15 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v.toLowerCase() : '';
 }
 
+/** `list` holds `a + sep + b` (compared in place: a note is built only when it is new). */
+function hasNote(list: readonly string[], a: string, sep: string, b: string): boolean {
+  const len = a.length + 1 + b.length;
+  for (const n of list) {
+    if (n.length === len && n.charCodeAt(a.length) === sep.charCodeAt(0) && n.startsWith(a) && n.endsWith(b)) return true;
+  }
+  return false;
+}
+
 /** Who holds an IPv4 address now, and who held it before. */
 interface Binding {
   mac: string;
@@ -92,6 +101,8 @@ interface MacState {
   spoofSeen: number;
   spoofRaised: number;
   spoofSig: string;
+  /** Dropped from the state map (swept or capped). */
+  gone: boolean;
 }
 
 interface Hop {
@@ -125,8 +136,11 @@ class ArpSpoofDetector implements Detector {
   readonly #macs: BoundedMap<string, MacState>;
   /** MACs spotted as poisoners and not yet raised (few). */
   readonly #pending = new Set<string>();
-  /** MACs raised as poisoners (for re-raise and the final evidence update). */
-  readonly #raised = new Set<string>();
+  /**
+   * MACs raised as poisoners (for re-raise and the final evidence update), with their state: the
+   * per-second re-raise check reads it without a lookup (`gone` says it was dropped meanwhile).
+   */
+  readonly #raised = new Map<string, MacState>();
   readonly #hops: Hop[] = [];
   /** The hop of the last outbound flow: the common case is one compare. */
   #hopMac = '';
@@ -137,13 +151,26 @@ class ArpSpoofDetector implements Detector {
   readonly #ra: RaRouter[] = [];
   #now = 0;
   #nextSweep = 0;
+  /**
+   * No binding or MAC state was claimed before this packet time: a sweep finds nothing to forget
+   * until `now` is 4 LIVE_SECONDS past it (most runs never get there, so the maps are not walked).
+   */
+  #oldestClaim = Infinity;
+  /**
+   * No raised poisoner can be due for its repeat before this packet time: a repeat needs both
+   * REPEAT_SECONDS since its raise and ARP from it since (#arp brings the time forward then).
+   */
+  #repeatDue = Infinity;
 
   constructor(config: DetectConfig, ctx: DetectContext) {
     this.#ctx = ctx;
     this.#ipsPerMac = config.arpSpoof.ipsPerMac;
     this.#gratPerMinute = config.arpSpoof.gratuitousPerMinute;
     this.#ips = new BoundedMap(config.maxTracked, () => ctx.count('detect.arp-spoof.ips_dropped'));
-    this.#macs = new BoundedMap(config.maxTracked, () => ctx.count('detect.arp-spoof.macs_dropped'));
+    this.#macs = new BoundedMap(config.maxTracked, (_mac, s) => {
+      s.gone = true;
+      ctx.count('detect.arp-spoof.macs_dropped');
+    });
   }
 
   // ---- next hop of internet flows -----------------------------------------------------------
@@ -216,25 +243,26 @@ class ArpSpoofDetector implements Detector {
     const target = str(f.resp_h);
     const reply = f.operation === 'reply';
     const gratuitous = f.gratuitous === true || ip === target;
+    // Every binding and state this record touches is stamped with `ts`.
+    if (ts < this.#oldestClaim) this.#oldestClaim = ts;
     let s = this.#macs.get(mac);
     if (s === undefined) {
       s = {
         mac, first: ts, last: ts, msgs: 0, ips: [], ipLast: [], ipsOver: 0, taken: [], takenFrom: [], contested: [], asked: [],
         told: [], gratStart: ts, gratCount: 0, gratPeak: 0, stormAt: -Infinity, manyAt: -Infinity,
-        spoofSeen: -1, spoofRaised: -1, spoofSig: '',
+        spoofSeen: -1, spoofRaised: -1, spoofSig: '', gone: false,
       };
       this.#macs.set(mac, s);
     }
     s.last = ts;
     s.msgs++;
+    if (s.spoofRaised >= 0 && s.spoofRaised + REPEAT_SECONDS < this.#repeatDue) this.#repeatDue = s.spoofRaised + REPEAT_SECONDS;
     this.#claim(s, ip, ts);
     if (!reply && !gratuitous && target !== '' && target !== '0.0.0.0') {
-      const note = target + '<' + ip;
-      if (s.asked.length < MAX_NOTES && !s.asked.includes(note)) s.asked.push(note);
+      if (s.asked.length < MAX_NOTES && !hasNote(s.asked, target, '<', ip)) s.asked.push(target + '<' + ip);
     }
     if (!gratuitous && target !== '' && target !== '0.0.0.0') {
-      const note = ip + '>' + target;
-      if (s.told.length < MAX_NOTES && !s.told.includes(note)) s.told.push(note);
+      if (s.told.length < MAX_NOTES && !hasNote(s.told, ip, '>', target)) s.told.push(ip + '>' + target);
     }
     if (gratuitous || (reply && str(f.dst_mac) === 'ff:ff:ff:ff:ff:ff')) this.#gratuitous(s, ts, ip);
     this.#judge(s, ts, ip);
@@ -430,18 +458,40 @@ class ArpSpoofDetector implements Detector {
         else if (now - s.spoofSeen >= SETTLE_SECONDS) this.#raiseSpoof(s, now, 'first');
       }
     }
-    for (const mac of this.#raised) {
-      const s = this.#macs.get(mac);
-      if (s === undefined) this.#raised.delete(mac);
-      else if (now - s.spoofRaised >= REPEAT_SECONDS && s.last > s.spoofRaised) this.#raiseSpoof(s, now, 'continues');
+    if (now >= this.#repeatDue) {
+      let due = Infinity;
+      for (const s of this.#raised.values()) {
+        if (s.gone) this.#raised.delete(s.mac);
+        else if (now - s.spoofRaised >= REPEAT_SECONDS && s.last > s.spoofRaised) this.#raiseSpoof(s, now, 'continues');
+        else if (s.last > s.spoofRaised && s.spoofRaised + REPEAT_SECONDS < due) due = s.spoofRaised + REPEAT_SECONDS;
+      }
+      this.#repeatDue = due;
     }
     if (this.#hopsChanged) this.#judgeHops(now);
     // Forget what went quiet long ago (the bindings keep the last claim for LIVE_SECONDS).
     if (now >= this.#nextSweep) {
       this.#nextSweep = now + 60;
-      this.#ips.sweep((b) => now - b.last > 4 * LIVE_SECONDS);
-      this.#macs.sweep((s) => now - s.last > 4 * LIVE_SECONDS && !this.#pending.has(s.mac));
+      if (now - this.#oldestClaim > 4 * LIVE_SECONDS) this.#sweep(now);
     }
+  }
+
+  /** Drops bindings and MAC states quiet for 4 LIVE_SECONDS; notes the oldest claim that stays. */
+  #sweep(now: number): void {
+    let oldest = Infinity;
+    this.#ips.sweep((b) => {
+      if (now - b.last > 4 * LIVE_SECONDS) return true;
+      if (b.last < oldest) oldest = b.last;
+      return false;
+    });
+    this.#macs.sweep((s) => {
+      if (now - s.last > 4 * LIVE_SECONDS && !this.#pending.has(s.mac)) {
+        s.gone = true;
+        return true;
+      }
+      if (s.last < oldest) oldest = s.last;
+      return false;
+    });
+    this.#oldestClaim = oldest;
   }
 
   finish(now: number): void {
@@ -451,9 +501,8 @@ class ArpSpoofDetector implements Detector {
       if (s !== undefined) this.#raiseSpoof(s, now, 'first');
     }
     // The last word on a raised poisoner carries what was learnt since (diverted flows end late).
-    for (const mac of this.#raised) {
-      const s = this.#macs.get(mac);
-      if (s !== undefined && s.spoofRaised >= 0) this.#raiseSpoof(s, now, 'final');
+    for (const s of this.#raised.values()) {
+      if (!s.gone && s.spoofRaised >= 0) this.#raiseSpoof(s, now, 'final');
     }
     this.#judgeHops(now);
   }
@@ -515,7 +564,8 @@ class ArpSpoofDetector implements Detector {
     if (why === 'final' && sig === s.spoofSig) return;
     s.spoofRaised = now;
     s.spoofSig = sig;
-    this.#raised.add(s.mac);
+    // Due again once it sends ARP after this raise (#arp brings #repeatDue forward then).
+    this.#raised.set(s.mac, s);
     const who = this.#name(s.mac, own[0] ?? '');
     const role = gateway ? `the router (${spoofed.join(', ')})` : spoofed.join(', ');
     const toWhom = victims.length > 0 ? ` to ${plural(victims.length, 'device')} (${victims.join(', ')})` : '';

@@ -87,6 +87,11 @@ class ExfilDetector implements Detector {
   readonly #candidate: number;
   readonly #uploads: BoundedMap<string, Upload>;
   #nextSweep = 0;
+  /**
+   * No entry's `last` is older than this (they only grow): a sweep finds nothing before `now` is
+   * KEEP_SECONDS past it, so the map (up to maxTracked entries) is walked only when it can shrink.
+   */
+  #oldestLast = Infinity;
 
   constructor(config: DetectConfig, ctx: DetectContext) {
     this.#ctx = ctx;
@@ -137,6 +142,7 @@ class ExfilDetector implements Detector {
       if (device === null && !r.localOrig && !r.localResp) return;
       u = new Upload(local, device, remote, r.respP, r.ts, this.#candidate);
       this.#uploads.set(key, u);
+      if (r.ts < this.#oldestLast) this.#oldestLast = r.ts;
     } else if (r.ts - u.first >= this.#window) {
       // The window is over: a new one starts with this flow (an upload that goes on raises again).
       u.bytes = 0;
@@ -221,7 +227,14 @@ class ExfilDetector implements Detector {
     this.#nextSweep = now + SWEEP_EVERY;
     // Entries outlive their window by a week: an address used last week is not "new" today.
     const keep = this.#window + KEEP_SECONDS;
-    this.#uploads.sweep((u) => now - u.last > keep);
+    if (now - this.#oldestLast <= keep) return;
+    let oldest = Infinity;
+    this.#uploads.sweep((u) => {
+      if (now - u.last > keep) return true;
+      if (u.last < oldest) oldest = u.last;
+      return false;
+    });
+    this.#oldestLast = oldest;
   }
 }
 

@@ -56,6 +56,11 @@ class RogueDhcpDetector implements Detector {
   /** True when the config named none: the first server seen is adopted. */
   readonly #learn: boolean;
   readonly #rogues = new Map<string, Rogue>();
+  /**
+   * Some rogue may have something to do in `tick` (no MAC yet, not raised, or answered since its
+   * raise): otherwise the per-second walk is skipped.
+   */
+  #busy = false;
   /** DHCP server address → its MAC, from DHCP flows' conn records. */
   readonly #serverMacs: BoundedMap<string, string>;
 
@@ -131,6 +136,7 @@ class RogueDhcpDetector implements Detector {
     }
     if (r.mac === '' && mac !== '') r.mac = mac;
     r.answers++;
+    this.#busy = true;
     if (ts > r.last) r.last = ts;
     const client = typeof f.mac === 'string' ? f.mac : '';
     if (client !== '') pushCapped(r.clients, client);
@@ -145,7 +151,8 @@ class RogueDhcpDetector implements Detector {
   }
 
   tick(now: number): void {
-    if (this.#rogues.size === 0) return;
+    if (!this.#busy) return;
+    let busy = false;
     for (const r of this.#rogues.values()) {
       if (r.mac === '') r.mac = this.#macOf(r.ip);
       if (r.raisedAt < 0) {
@@ -153,7 +160,9 @@ class RogueDhcpDetector implements Detector {
       } else if (r.answers > r.raisedAnswers && now - r.raisedAt >= REPEAT_SECONDS) {
         this.#raise(r);
       }
+      if (r.mac === '' || r.raisedAt < 0 || r.answers > r.raisedAnswers) busy = true;
     }
+    this.#busy = busy;
   }
 
   finish(_now: number): void {

@@ -5,10 +5,11 @@
 export class BoundedMap<K, V> {
   readonly #map = new Map<K, V>();
   readonly #max: number;
-  readonly #onDrop: () => void;
+  readonly #onDrop: (k: K, v: V) => void;
   dropped = 0;
 
-  constructor(max: number, onDrop: () => void = () => {}) {
+  /** `onDrop` hears of each entry dropped for room (to count it, or to mark the value dead). */
+  constructor(max: number, onDrop: (k: K, v: V) => void = () => {}) {
     this.#max = Math.max(1, max);
     this.#onDrop = onDrop;
   }
@@ -27,11 +28,11 @@ export class BoundedMap<K, V> {
 
   /** Sets a value; when the map is full, the oldest key goes first (counted). */
   set(k: K, v: V): void {
-    if (!this.#map.has(k) && this.#map.size >= this.#max) {
-      const oldest = this.#map.keys().next().value as K;
+    if (this.#map.size >= this.#max && !this.#map.has(k)) {
+      const [oldest, value] = this.#map.entries().next().value as [K, V];
       this.#map.delete(oldest);
       this.dropped++;
-      this.#onDrop();
+      this.#onDrop(oldest, value);
     }
     this.#map.set(k, v);
   }
