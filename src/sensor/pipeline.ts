@@ -140,7 +140,9 @@ export class Pipeline implements RecordSink {
       count,
     };
     this.detect = new DetectorHub(createDetectors(c.detect, ctx));
-    this.#bus.add(this.inventory).add(this.dnsNames);
+    this.#bus.add(this.inventory);
+    // DNS names only enrich flow rows: a run that makes none (plain analyze) needs no DNS memory.
+    if (this.#rows) this.#bus.add(this.dnsNames);
     if (this.intel) this.#bus.add(this.intel);
     for (const s of opts.sinks ?? []) this.#bus.add(s);
     this.#bus.add(this);
