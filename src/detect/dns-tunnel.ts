@@ -231,6 +231,8 @@ interface ParentWindow {
   readonly qtypes: string[];
   /** Distinct names when last raised (0: not raised in this window). */
   raised: number;
+  /** Swept or dropped: the one-entry cache must not hand it out. */
+  gone: boolean;
 }
 
 /** One device's NXDOMAIN answers for generated-looking names in the current window. */
@@ -259,6 +261,8 @@ export class DnsTunnelDetector implements Detector {
   readonly #window: number;
   readonly #tunnels: BoundedMap<string, ParentWindow>;
   readonly #dga: BoundedMap<string, NxWindow>;
+  /** The window of the last encoded lookup: a tunnel's queries come in a row (no key to build). */
+  #lastTunnel: ParentWindow | null = null;
   #nextSweep = 0;
 
   constructor(config: DetectConfig, ctx: DetectContext) {
@@ -268,7 +272,10 @@ export class DnsTunnelDetector implements Detector {
     this.#subdomains = c.subdomains;
     this.#nxdomains = c.nxdomains;
     this.#window = c.windowSeconds;
-    this.#tunnels = new BoundedMap(config.maxTracked, () => ctx.count('detect.dns-tunnel.dropped'));
+    this.#tunnels = new BoundedMap(config.maxTracked, (_k, w) => {
+      w.gone = true;
+      ctx.count('detect.dns-tunnel.dropped');
+    });
     this.#dga = new BoundedMap(config.maxTracked, () => ctx.count('detect.dns-tunnel.dropped'));
   }
 
@@ -281,7 +288,8 @@ export class DnsTunnelDetector implements Detector {
     if (query.length < this.#labelLength && !nx) return;
     const qtype = typeof f.qtype === 'number' ? f.qtype : -1;
     if (DNSSEC_QTYPES.has(qtype)) return;
-    const name = query.toLowerCase().replace(/\.+$/, '');
+    const lower = query.toLowerCase();
+    const name = lower.charCodeAt(lower.length - 1) === 46 ? lower.replace(/\.+$/, '') : lower;
     if (name.endsWith('.arpa') || name.endsWith('.local') || name.indexOf('._') >= 0 || name.charCodeAt(0) === 95) return;
     const parent = registeredDomain(name) ?? '';
     if (name.length >= this.#labelLength) this.#tunnel(ts, conn, name, parent, qtype, f);
@@ -314,16 +322,21 @@ export class DnsTunnelDetector implements Detector {
     const data = left.replace(/[.-]/g, '');
     if (data.length < this.#labelLength || !looksEncoded(data)) return;
     // State is per querying address; the device is looked up once, when its window opens.
-    const key = `${conn.origH}|${parent}`;
-    let w = this.#tunnels.get(key);
-    if (w === undefined) {
-      const { device, client } = this.#who(conn);
-      w = {
-        device, client, server: conn.respH, parent, start: ts, last: ts, service: dataService(parent, name),
-        encoded: new CappedSet<number>(Math.min(65_536, this.#subdomains * 4)),
-        queries: 0, dataTypes: 0, uids: [], examples: [], qtypes: [], raised: 0,
-      };
-      this.#tunnels.set(key, w);
+    // The last window, while it lives, is what its key would look up: no key built for a run.
+    let w = this.#lastTunnel;
+    if (w === null || w.gone || w.client !== conn.origH || w.parent !== parent) {
+      const key = `${conn.origH}|${parent}`;
+      w = this.#tunnels.get(key) ?? null;
+      if (w === null) {
+        const { device, client } = this.#who(conn);
+        w = {
+          device, client, server: conn.respH, parent, start: ts, last: ts, service: dataService(parent, name),
+          encoded: new CappedSet<number>(Math.min(65_536, this.#subdomains * 4)),
+          queries: 0, dataTypes: 0, uids: [], examples: [], qtypes: [], raised: 0, gone: false,
+        };
+        this.#tunnels.set(key, w);
+      }
+      this.#lastTunnel = w;
     }
     if (ts - w.start > this.#window) this.#resetTunnel(w, ts);
     w.last = ts;
@@ -454,7 +467,11 @@ export class DnsTunnelDetector implements Detector {
     if (now < this.#nextSweep) return;
     this.#nextSweep = now + SWEEP_EVERY;
     const before = now - this.#window;
-    this.#tunnels.sweep((w) => w.last < before && this.#closeTunnel(w));
+    this.#tunnels.sweep((w) => {
+      if (w.last >= before || !this.#closeTunnel(w)) return false;
+      w.gone = true;
+      return true;
+    });
     this.#dga.sweep((w) => w.last < before && this.#closeDga(w));
   }
 

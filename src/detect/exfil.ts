@@ -47,6 +47,8 @@ class Upload {
   first: number;
   last: number;
   uids: string[] = [];
+  /** Dropped from the map (swept or capped): the one-entry cache must not hand it out. */
+  gone = false;
   /** The window's bytes at which the baseline is asked (again). */
   nextCheck: number;
   alerted = false;
@@ -92,6 +94,8 @@ class ExfilDetector implements Detector {
    * KEEP_SECONDS past it, so the map (up to maxTracked entries) is walked only when it can shrink.
    */
   #oldestLast = Infinity;
+  /** The entry last found under its remote address alone (uploads come in runs of flows). */
+  #lastUpload: Upload | null = null;
 
   constructor(config: DetectConfig, ctx: DetectContext) {
     this.#ctx = ctx;
@@ -99,7 +103,10 @@ class ExfilDetector implements Detector {
     this.#factor = config.exfil.factor;
     this.#window = config.exfil.windowSeconds;
     this.#candidate = Math.min(CANDIDATE, this.#bytes);
-    this.#uploads = new BoundedMap(config.maxTracked, () => ctx.count('detect.exfil.uploads_dropped'));
+    this.#uploads = new BoundedMap(config.maxTracked, (_k, u) => {
+      u.gone = true;
+      ctx.count('detect.exfil.uploads_dropped');
+    });
   }
 
   conn(r: ConnRecord): void {
@@ -129,7 +136,11 @@ class ExfilDetector implements Detector {
       return;
     }
     let key = remote;
-    let u = this.#uploads.get(key);
+    // The cache holds only an entry stored under `remote` itself: while it lives, it is what the
+    // lookup would return.
+    const cached = this.#lastUpload;
+    let u = cached !== null && !cached.gone && cached.remote === remote ? cached : this.#uploads.get(key);
+    if (u !== undefined && u.local === local) this.#lastUpload = u;
     if (u !== undefined && u.local !== local) {
       // Another device uploads to the same address: its own entry (the only key ever built).
       key = `${local}>${remote}`;
@@ -142,6 +153,7 @@ class ExfilDetector implements Detector {
       if (device === null && !r.localOrig && !r.localResp) return;
       u = new Upload(local, device, remote, r.respP, r.ts, this.#candidate);
       this.#uploads.set(key, u);
+      if (key === remote) this.#lastUpload = u;
       if (r.ts < this.#oldestLast) this.#oldestLast = r.ts;
     } else if (r.ts - u.first >= this.#window) {
       // The window is over: a new one starts with this flow (an upload that goes on raises again).
@@ -230,7 +242,10 @@ class ExfilDetector implements Detector {
     if (now - this.#oldestLast <= keep) return;
     let oldest = Infinity;
     this.#uploads.sweep((u) => {
-      if (now - u.last > keep) return true;
+      if (now - u.last > keep) {
+        u.gone = true;
+        return true;
+      }
       if (u.last < oldest) oldest = u.last;
       return false;
     });

@@ -155,6 +155,9 @@ interface Source {
   /** The incidents its latest probe went to (consecutive probes usually hit the same ones). */
   v: Scan | null;
   h: Scan | null;
+  readonly addr: string;
+  /** Swept or dropped: the one-entry cache must not hand it out. */
+  gone: boolean;
 }
 
 class PortScan implements Detector {
@@ -169,6 +172,8 @@ class PortScan implements Detector {
   readonly #vertical: BoundedMap<string, Scan>;
   readonly #horizontal: BoundedMap<string, Scan>;
   readonly #sources: BoundedMap<string, Source>;
+  /** The source of the last probe: a scan's probes come in a row, so most need no lookup. */
+  #lastSource: Source | null = null;
   #nextSweep = 0;
 
   constructor(config: DetectConfig, ctx: DetectContext) {
@@ -180,7 +185,10 @@ class PortScan implements Detector {
     const drop = () => ctx.count('detect.portscan.dropped');
     this.#vertical = new BoundedMap(config.maxTracked, drop);
     this.#horizontal = new BoundedMap(config.maxTracked, drop);
-    this.#sources = new BoundedMap(config.maxTracked, drop);
+    this.#sources = new BoundedMap(config.maxTracked, (_k, src) => {
+      src.gone = true;
+      drop();
+    });
   }
 
   conn(r: ConnRecord): void {
@@ -193,12 +201,15 @@ class PortScan implements Detector {
     // probed one port cannot be scanning vertically, one that only probed one host not
     // horizontally, so the (source, host) and (source, port) incidents are opened only once it
     // used a second port or host. A 1,000-port scan of one host thus keeps one incident, not 1,001.
-    let src = this.#sources.get(r.origH);
+    const cached = this.#lastSource;
+    let src = cached !== null && !cached.gone && cached.addr === r.origH ? cached : this.#sources.get(r.origH);
     if (!src) {
-      src = { host, port, multiHost: false, multiPort: false, last: r.ts, v: null, h: null };
+      src = { host, port, multiHost: false, multiPort: false, last: r.ts, v: null, h: null, addr: r.origH, gone: false };
       this.#sources.set(r.origH, src);
+      this.#lastSource = src;
       return;
     }
+    this.#lastSource = src;
     if (r.ts > src.last) src.last = r.ts;
     const wasMultiHost = src.multiHost;
     const wasMultiPort = src.multiPort;
@@ -265,7 +276,11 @@ class PortScan implements Detector {
     };
     this.#vertical.sweep(stale);
     this.#horizontal.sweep(stale);
-    this.#sources.sweep((src) => src.last < horizon);
+    this.#sources.sweep((src) => {
+      if (src.last >= horizon) return false;
+      src.gone = true;
+      return true;
+    });
   }
 
   finish(): void {
@@ -274,6 +289,7 @@ class PortScan implements Detector {
     this.#vertical.clear();
     this.#horizontal.clear();
     this.#sources.clear();
+    this.#lastSource = null;
   }
 
   #open(r: ConnRecord, vertical: boolean, dst: string, port: number, udp: boolean): Scan {
