@@ -148,9 +148,15 @@ setTimeout(() => process.exit(0), 5000);`);
   // The CLI beside the running sensor: listings read the live database, and an acceptance is
   // answered by the sensor itself through the command queue (it owns the baselines in memory).
   const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--db', db, '--config', cfg], { encoding: 'utf8', timeout: 20_000 });
-  const listed = cli('devices', '--json');
+  // The sensor commits every store.commitSeconds (10 s by default, to spare the SD card): poll.
+  let listed = cli('devices', '--json');
+  const listedAll = () => HOSTS.every((h) => (JSON.parse(listed.stdout || '[]') as { mac: string }[]).some((d) => d.mac === h.mac));
+  for (let i = 0; i < 30 && listed.status === 0 && !listedAll(); i++) {
+    await sleep(500);
+    listed = cli('devices', '--json');
+  }
   assert.equal(listed.status, 0, listed.stderr);
-  for (const h of HOSTS) assert.ok((JSON.parse(listed.stdout) as { mac: string }[]).some((d) => d.mac === h.mac), `vigil devices lists ${h.hostname} while the sensor runs`);
+  for (const h of HOSTS) assert.ok((JSON.parse(listed.stdout) as { mac: string }[]).some((d) => d.mac === h.mac), `vigil devices lists ${h.hostname} while the sensor runs (within one commit interval)`);
   const table = cli('devices');
   assert.match(table.stdout, /Hikvision/); // names come with the DHCP record, logged when the exchange ends
   const accepted = cli('baseline', 'accept', HOSTS[0].mac, 'service', 'tcp/8080');
