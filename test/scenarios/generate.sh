@@ -404,7 +404,7 @@ sc_hydra-telnet-inbound() {
   grep -q "password: $USER_PASS" "$W/logs/$1.out" || die "$1: hydra did not find the password (see $W/logs/$1.out)"
   label "$1" "hydra $(pkgver hydra): hydra -l admin -P passwords.txt (${#WRONG_PASSWORDS[@]} wrong, the right one last) -t 4 -f telnet://$IP_CAM (from $INET_ATTACKER)" \
     "An internet host brute-forces the camera's telnetd (busybox telnetd, /bin/login, one try a session) through the router and the last password works." false '{}' \
-    "$(expl "$(exp bruteforce.telnet "$MAC_CAM")" "$(exp bruteforce.success "$MAC_CAM")")"
+    "$(expl "$(exp bruteforce.telnet "$MAC_CAM")" "$(exp bruteforce.success "$MAC_CAM")" "$(exp unsafe.telnet_exposed "$MAC_CAM")")"
 }
 
 sc_hydra-ssh() {
@@ -426,7 +426,7 @@ sc_hydra-ftp() {
   grep -q "password: $USER_PASS" "$W/logs/$1.out" || die "$1: hydra did not find the password (see $W/logs/$1.out)"
   label "$1" "hydra $(pkgver hydra): hydra -l admin -P passwords.txt (${#WRONG_PASSWORDS[@]} wrong, the right one last) -t 4 -f ftp://$IP_NAS" \
     "The LAN attacker brute-forces the NAS's vsftpd; the last password works." false '{}' \
-    "$(expl "$(exp bruteforce.ftp "$MAC_ATT")")"
+    "$(expl "$(exp bruteforce.ftp "$MAC_ATT")" "$(exp bruteforce.success "$MAC_ATT")")"
 }
 
 sc_hydra-http-basic() {
