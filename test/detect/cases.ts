@@ -47,6 +47,18 @@ const CORPUS_ATTACKS: readonly Omit<DetectionCase, 'source' | 'benign' | 'config
   },
 ];
 
+/**
+ * Corpus captures judged a second time under settings that make them attacks: a Modbus client's
+ * writes are routine while the sensor learns (info), and news once it has learned (high).
+ */
+const CORPUS_CONFIGURED: readonly Omit<DetectionCase, 'source' | 'benign'>[] = [
+  {
+    name: 'corpus: Modbus writes after learning', file: 'suricata-verify/modbus.pcap', tool: 'Modbus/TCP client (Suricata test capture), baseline.learningDays 0',
+    config: { 'baseline.learningDays': 0 },
+    expect: [{ code: 'ics.write', device: '00:50:04:93:70:67' }],
+  },
+];
+
 /** Corpus captures that are neither benign nor judged here: they need threat intel (issue 4). */
 const CORPUS_OTHER = new Set(['ndpi/malware.pcap']);
 
@@ -92,6 +104,7 @@ export function corpusCases(): DetectionCase[] {
       ? { ...a, file: join(PCAPS, rel), source: 'corpus', benign: false, config: {} }
       : { name: `corpus: ${rel}`, file: join(PCAPS, rel), source: 'corpus', benign: true, config: {}, expect: [], tool: 'benign corpus capture' });
   }
+  for (const c of CORPUS_CONFIGURED) out.push({ ...c, file: join(PCAPS, c.file), source: 'corpus', benign: false });
   return out;
 }
 
