@@ -7,24 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { detectFile } from '../helpers/detect.js';
-import { type Endpoint, type Frame, merge, startAt, tcpSession, udpExchange, writePcap } from '../helpers/pcap-writer.js';
+import { captureFiles, detectFile } from '../helpers/detect.js';
+import { type Endpoint, type Frame, merge, startAt, tcpSession, udpExchange } from '../helpers/pcap-writer.js';
 import { BeaconDetector, beaconScore } from '../../src/detect/beacon.js';
 import { ConnRecord } from '../../src/flow/conn-record.js';
 import { DETECT_DEFAULTS } from '../../src/config/detect.js';
 import type { Indicator, IntelLookup } from '../../src/intel/types.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vigil-beacon-'));
-test.after(() => { if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); });
-let files = 0;
-function file(frames: Frame[]): string {
-  const p = join(dir, `c${files++}.pcap`);
-  writePcap(p, frames);
-  return p;
-}
+const file = captureFiles('vigil-beacon-');
 
 const ROUTER_MAC = 'e4:8d:8c:00:00:03';
 const CAMERA = { mac: '44:19:b6:00:00:01', ip: '192.168.1.20' };

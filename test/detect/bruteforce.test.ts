@@ -5,22 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { detectFile } from '../helpers/detect.js';
+import { captureFiles, detectFile } from '../helpers/detect.js';
 import { pcap } from '../helpers/analyze.js';
-import { type Endpoint, type Frame, macBytes, ipv4Bytes, merge, readCapture, rewriteIPv4, startAt, tcpSession, writePcap } from '../helpers/pcap-writer.js';
+import { type Endpoint, type Frame, macBytes, ipv4Bytes, merge, readCapture, rewriteIPv4, startAt, tcpSession } from '../helpers/pcap-writer.js';
 import { responderClosedFirst } from '../../src/detect/bruteforce.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vigil-bruteforce-'));
-test.after(() => { if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); });
-let n = 0;
-function file(frames: Frame[]): string {
-  const p = join(dir, `c${n++}.pcap`);
-  writePcap(p, frames);
-  return p;
-}
+const file = captureFiles('vigil-bruteforce-');
 
 const CAMERA: Endpoint = { mac: '44:19:b6:00:00:01', ip: '192.168.1.20', port: 23 };
 const LAPTOP_MAC = '3c:22:fb:00:00:02';

@@ -7,26 +7,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { detectFile } from '../helpers/detect.js';
+import { captureFiles, detectFile } from '../helpers/detect.js';
 import { pcap } from '../helpers/analyze.js';
-import { type Endpoint, type Frame, merge, udpExchange, writePcap } from '../helpers/pcap-writer.js';
+import { type Endpoint, type Frame, merge, udpExchange } from '../helpers/pcap-writer.js';
 import { DnsTunnelDetector, looksEncoded, looksGenerated } from '../../src/detect/dns-tunnel.js';
 import { DETECT_DEFAULTS } from '../../src/config/detect.js';
 import type { Alert } from '../../src/alert/alert.js';
 import type { ConnInfo } from '../../src/decode/app/analyzer.js';
 import type { DetectContext } from '../../src/detect/detector.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vigil-dns-tunnel-'));
-test.after(() => { if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); });
-let files = 0;
-function file(frames: Frame[]): string {
-  const p = join(dir, `c${files++}.pcap`);
-  writePcap(p, frames);
-  return p;
-}
+const file = captureFiles('vigil-dns-tunnel-');
 
 const LAPTOP_MAC = '3c:22:fb:00:00:02';
 const CAMERA_MAC = '44:19:b6:00:00:01';

@@ -11,6 +11,11 @@ import type { IntelLookup } from '../../src/intel/types.js';
 import { AllowList } from '../../src/intel/allow.js';
 import { MemorySink } from '../../src/logs/log-dir.js';
 import type { LogFields } from '../../src/decode/app/analyzer.js';
+import { after } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writePcap, type Frame } from './pcap-writer.js';
 
 export interface DetectResult {
   readonly alerts: DigestEntry[];
@@ -51,5 +56,22 @@ export async function detectFile(paths: string | readonly string[], opts: Detect
     pipeline,
     of: (code) => list.filter((a) => (code.endsWith('.') ? a.code.startsWith(code) : a.code === code)),
     log: (p) => sink.logs.get(p) ?? [],
+  };
+}
+
+/**
+ * A temporary folder for a test file's synthetic captures, removed after the file's tests (kept
+ * with KEEP=1): `const file = captureFiles('vigil-x-'); detectFile(file(frames))`.
+ */
+export function captureFiles(prefix: string): (frames: readonly Frame[]) => string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => {
+    if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+  });
+  let n = 0;
+  return (frames) => {
+    const p = join(dir, `c${n++}.pcap`);
+    writePcap(p, frames);
+    return p;
   };
 }
