@@ -11,6 +11,8 @@ export class DetectorHub implements RecordSink {
   readonly detectors: readonly Detector[];
   readonly #byPath = new Map<string, Detector[]>();
   readonly #conn: Detector[];
+  /** The detectors' `conn` methods, bound once: the per-flow loop is plain calls. */
+  readonly #connFns: ((r: ConnRecord) => void)[];
   readonly #ticking: Detector[];
   #nextTick = 0;
   #now = 0;
@@ -18,6 +20,7 @@ export class DetectorHub implements RecordSink {
   constructor(detectors: readonly Detector[]) {
     this.detectors = detectors;
     this.#conn = detectors.filter((d) => d.wantsConn && d.conn);
+    this.#connFns = this.#conn.map((d) => (d.conn as (r: ConnRecord) => void).bind(d));
     this.#ticking = detectors.filter((d) => d.tick);
     for (const d of detectors) {
       if (!d.record) continue;
@@ -41,8 +44,10 @@ export class DetectorHub implements RecordSink {
   }
 
   conn(r: ConnRecord): void {
-    for (const d of this.#conn) d.conn?.(r);
-    this.#clock(r.ts);
+    const fns = this.#connFns;
+    for (let i = 0; i < fns.length; i++) fns[i]!(r);
+    if (r.ts > this.#now) this.#now = r.ts;
+    if (this.#now >= this.#nextTick) this.tick(this.#now);
   }
 
   /** Packet time moved (also called by the pipeline's housekeeping when records are sparse). */

@@ -76,9 +76,27 @@ function parse4(ip: string): number {
   return 4;
 }
 
+/**
+ * IPv6 kinds already worked out: the text parse allocates, and ND/mDNS records repeat the same
+ * few link-local addresses. Cleared when full (a bound, not an LRU: refilling is cheap).
+ */
+const V6_KINDS = new Map<string, AddrKind>();
+const V6_KINDS_MAX = 4096;
+
 /** Classifies a source address given as text (per record, not per packet). */
 export function addrKind(ip: string): AddrKind {
-  const v = parse(ip);
+  if (ip.indexOf(':') < 0) return kindOf(parse4(ip));
+  let k = V6_KINDS.get(ip);
+  if (k === undefined) {
+    k = kindOf(parse(ip));
+    if (V6_KINDS.size >= V6_KINDS_MAX) V6_KINDS.clear();
+    V6_KINDS.set(ip, k);
+  }
+  return k;
+}
+
+/** The kind of the address `parse` just read into WORDS (`v`: its result). */
+function kindOf(v: number): AddrKind {
   if (v === 0) return AddrKind.Ignore;
   const v6 = v === 6;
   if (!v6) {
