@@ -232,7 +232,7 @@ class PortScan implements Detector {
         }
         src.v = v;
       }
-      this.#count(v, r, kind, port, String(r.respP), this.#ports, true);
+      this.#count(v, r, kind, port, r.respP, this.#ports, true);
     }
 
     // Mirai-style sweeps of exploit ports by a LAN device are propagation's (one report, critical).
@@ -303,7 +303,8 @@ class PortScan implements Detector {
     };
   }
 
-  #count(s: Scan, r: ConnRecord, kind: ProbeKind, item: number | string, label: string, threshold: number, vertical: boolean): void {
+  /** `label`: what the evidence sample shows (a port is made text only when it is new). */
+  #count(s: Scan, r: ConnRecord, kind: ProbeKind, item: number | string, label: number | string, threshold: number, vertical: boolean): void {
     const ts = r.ts;
     // A window that ended below the threshold starts over (Zeek's sumstats epochs do the same).
     if (s.raisedAt < 0 && ts - s.first > this.#window) this.#restart(s, ts);
@@ -316,7 +317,7 @@ class PortScan implements Detector {
     else s.udp++;
     pushCapped(s.uids, r.uid);
     if (s.seen.add(item)) {
-      pushCapped(s.sample, label);
+      pushCapped(s.sample, typeof label === 'number' ? String(label) : label);
       if (!s.inside && (r.localResp || r.respH.indexOf(':') >= 0)) this.#lanTarget(s, r, vertical);
     }
     if (s.seen.size < threshold) return;
