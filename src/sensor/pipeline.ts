@@ -277,7 +277,8 @@ export class Pipeline implements RecordSink {
     this.detect.tick(now);
     const store = this.store;
     if (!store) {
-      this.inventory.drainDirty();
+      // Nothing persists the changed devices: skip their snapshots (types are guessed lazily when
+      // a device is asked for, so names in alerts do not change).
       this.baselines.drainDirty();
       return;
     }
