@@ -410,10 +410,15 @@ export class BeaconDetector implements Detector {
     const ctx = this.#ctx;
     const who = ctx.describe(p.device, p.client);
     const where = p.dest === p.ip ? p.ip : `${p.dest} (${p.ip})`;
-    const severity: Severity = intel ? 'high' : 'medium';
+    // Check-ins that began while the device was still learning its normal are most likely its
+    // maker's cloud (IoT devices poll home like this from day one): reported, but low.
+    const sinceNew = intel === null && p.device !== null && ctx.learning(p.device, p.first);
+    const severity: Severity = intel ? 'high' : sinceNew ? 'low' : 'medium';
     const what = intel
       ? `threat intelligence lists ${p.ip} (${intel}), so it is probably infected and calling its control server. Unplug it and reset it to factory settings.`
-      : `malware calls its control server like this, though some devices check in with their maker's cloud the same way. If ${p.dest} is not the maker's service, unplug the device and reset it to factory settings.`;
+      : sinceNew
+        ? `it has done so since Vigil first saw it, which is how many devices check in with their maker's cloud; if ${p.dest} is not the maker's service, unplug the device and reset it to factory settings.`
+        : `malware calls its control server like this, though some devices check in with their maker's cloud the same way. If ${p.dest} is not the maker's service, unplug the device and reset it to factory settings.`;
     ctx.raise({
       ts: p.last,
       code: 'beacon',
@@ -437,6 +442,7 @@ export class BeaconDetector implements Detector {
         timing: Math.round(s.timing * 1000) / 1000,
         size: Math.round(s.size * 1000) / 1000,
         otherDevices: others,
+        sinceLearning: sinceNew,
         ...(intel ? { intel } : {}),
       },
     });

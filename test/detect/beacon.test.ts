@@ -114,7 +114,8 @@ test('score: a steady rhythm with same-size requests scores high; random gaps an
 });
 
 test('a camera calling one address every 5 minutes for 2 hours: beacon (medium) for the camera, nothing else', async () => {
-  const r = await detectFile(house());
+  // Learned devices (learningDays 0): the check-ins are news, medium.
+  const r = await detectFile(house(), { config: { 'baseline.learningDays': 0 } });
   const b = r.of('beacon');
   assert.equal(b.length, 1, JSON.stringify(r.alerts.map((a) => `${a.code} ${a.device} ${a.summary}`)));
   const a = b[0]!;
@@ -132,6 +133,15 @@ test('a camera calling one address every 5 minutes for 2 hours: beacon (medium) 
   assert.match(a.summary, new RegExp(`^.*${CAMERA.mac.replace(/:/g, ':')}.* contacted 185\\.220\\.101\\.7 \\d+ times in 2 hours, about every 5 minutes`));
   // Irregular browsing (as many connections, as long), NTP every 64 s, and the plugs' common cloud: quiet.
   assert.ok(!r.alerts.some((x) => x.code === 'beacon' && x.device !== CAMERA.mac));
+});
+
+test('check-ins that began while the device was still learning are reported low (its maker\'s cloud, most likely)', async () => {
+  const r = await detectFile(house());
+  const b = r.of('beacon').filter((a) => a.device === CAMERA.mac);
+  assert.equal(b.length, 1);
+  assert.equal(b[0]!.severity, 'low');
+  assert.equal(b[0]!.evidence.sinceLearning, true);
+  assert.match(b[0]!.summary, /since Vigil first saw it/);
 });
 
 test('prevalence: the same rhythm to a destination three devices share is a common service, not a beacon', async () => {
